@@ -1,0 +1,385 @@
+//! Areas: the city, district areas, districts and places, with validity
+//! dates, a time-dependent hierarchy and WGS84 boundaries.
+
+use crate::{Code, Date, Invalid, Name};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// An area's stable identifier, e.g. `tensta` or `rinkeby-kista`.
+pub type AreaCode = Code;
+
+/// The level of an area in the hierarchy, from the city down to a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AreaLevel {
+    /// The municipality (kommun).
+    City,
+    /// A district area (stadsdelsområde), e.g. Rinkeby-Kista.
+    DistrictArea,
+    /// A district (stadsdel), e.g. Tensta.
+    District,
+    /// A place (plats): a square, a centre, a station, a park.
+    Place,
+}
+
+impl AreaLevel {
+    /// All levels, from the top down.
+    pub const ALL: [AreaLevel; 4] = [Self::City, Self::DistrictArea, Self::District, Self::Place];
+
+    /// The stable text form used in storage and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::City => "city",
+            Self::DistrictArea => "district_area",
+            Self::District => "district",
+            Self::Place => "place",
+        }
+    }
+}
+
+impl FromStr for AreaLevel {
+    type Err = Invalid;
+    fn from_str(s: &str) -> Result<Self, Invalid> {
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s)
+            .ok_or_else(|| Invalid::new("level", s, "one of city, district_area, district, place"))
+    }
+}
+
+impl fmt::Display for AreaLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A WGS84 position in degrees.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatLon {
+    /// Latitude, −90 to 90.
+    pub lat: f64,
+    /// Longitude, −180 to 180.
+    pub lon: f64,
+}
+
+impl LatLon {
+    /// Checks the ranges (and that both are finite).
+    pub fn new(lat: f64, lon: f64) -> Result<Self, Invalid> {
+        if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+            Ok(Self { lat, lon })
+        } else {
+            Err(Invalid::new(
+                "position",
+                &format!("{lat},{lon}"),
+                "latitude −90..90 and longitude −180..180 in degrees (WGS84)",
+            ))
+        }
+    }
+}
+
+/// A WGS84 (multi)polygon boundary: one or more polygons, each an outer
+/// ring followed by holes. Rings are closed and keep the orientation they
+/// were given in (the city's files are clockwise; we neither reject nor flip).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Polygon {
+    polygons: Vec<Vec<Vec<LatLon>>>,
+}
+
+impl Polygon {
+    /// Checks every ring: at least 4 positions, first equal to last.
+    pub fn new(polygons: Vec<Vec<Vec<LatLon>>>) -> Result<Self, Invalid> {
+        if polygons.is_empty() || polygons.iter().any(Vec::is_empty) {
+            return Err(Invalid::new(
+                "boundary",
+                "",
+                "at least one polygon with an outer ring",
+            ));
+        }
+        for ring in polygons.iter().flatten() {
+            if ring.len() < 4 || ring.first() != ring.last() {
+                let shown = format!("ring of {} positions", ring.len());
+                return Err(Invalid::new(
+                    "boundary",
+                    &shown,
+                    "closed rings of at least 4 positions (first = last)",
+                ));
+            }
+        }
+        Ok(Self { polygons })
+    }
+
+    /// The polygons: for each, the outer ring and then the holes.
+    pub fn polygons(&self) -> &[Vec<Vec<LatLon>>] {
+        &self.polygons
+    }
+
+    /// Builds from GeoJSON-style coordinates: polygons of rings of `[lon, lat]`.
+    pub fn from_lon_lat(coords: &[Vec<Vec<[f64; 2]>>]) -> Result<Self, Invalid> {
+        let polygons = coords
+            .iter()
+            .map(|poly| {
+                poly.iter()
+                    .map(|ring| {
+                        ring.iter()
+                            .map(|&[lon, lat]| LatLon::new(lat, lon))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect::<Result<_, _>>()?;
+        Self::new(polygons)
+    }
+
+    /// GeoJSON `MultiPolygon` coordinates: polygons of rings of `[lon, lat]`.
+    pub fn to_lon_lat(&self) -> Vec<Vec<Vec<[f64; 2]>>> {
+        self.polygons
+            .iter()
+            .map(|poly| {
+                poly.iter()
+                    .map(|ring| ring.iter().map(|p| [p.lon, p.lat]).collect())
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The bounding box as (south-west, north-east).
+    pub fn bbox(&self) -> (LatLon, LatLon) {
+        let mut sw = LatLon {
+            lat: f64::MAX,
+            lon: f64::MAX,
+        };
+        let mut ne = LatLon {
+            lat: f64::MIN,
+            lon: f64::MIN,
+        };
+        for p in self.polygons.iter().flatten().flatten() {
+            sw.lat = sw.lat.min(p.lat);
+            sw.lon = sw.lon.min(p.lon);
+            ne.lat = ne.lat.max(p.lat);
+            ne.lon = ne.lon.max(p.lon);
+        }
+        (sw, ne)
+    }
+
+    /// Whether `p` lies inside (even-odd rule over all rings; holes excluded).
+    pub fn contains(&self, p: LatLon) -> bool {
+        self.polygons.iter().any(|poly| {
+            poly.iter()
+                .filter(|ring| ring_crossings(ring, p) % 2 == 1)
+                .count()
+                % 2
+                == 1
+        })
+    }
+}
+
+fn ring_crossings(ring: &[LatLon], p: LatLon) -> usize {
+    ring.windows(2)
+        .filter(|w| {
+            let (a, b) = (w[0], w[1]);
+            (a.lat > p.lat) != (b.lat > p.lat)
+                && p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon
+        })
+        .count()
+}
+
+/// Membership of an area in a parent, valid between two dates (inclusive; open when `None`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaParent {
+    /// The parent area.
+    pub code: AreaCode,
+    /// First day of membership.
+    pub valid_from: Option<Date>,
+    /// Last day of membership.
+    pub valid_to: Option<Date>,
+}
+
+/// An area: a unit of geography that data is reported for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Area {
+    /// Stable identifier.
+    pub code: AreaCode,
+    /// Display name, e.g. "Spånga-Tensta".
+    pub name: Name,
+    /// Level in the hierarchy.
+    pub level: AreaLevel,
+    /// Parents, each with its own validity (a district can move between district areas).
+    pub parents: Vec<AreaParent>,
+    /// First day the area exists (`None`: always has).
+    pub valid_from: Option<Date>,
+    /// Last day the area exists (`None`: still does).
+    pub valid_to: Option<Date>,
+    /// Boundary in WGS84, where known.
+    pub boundary: Option<Polygon>,
+    /// Where the boundary came from (file, publisher, licence).
+    pub boundary_source: Option<String>,
+    /// A representative point (for places without a polygon).
+    pub location: Option<LatLon>,
+    /// For places: what kind of place (`metro_station`, `square`, `centre`, …).
+    pub kind: Option<String>,
+    /// Flagged as particularly exposed (e.g. by the police's classification).
+    pub exposed: bool,
+}
+
+impl Area {
+    /// A new area with no parents, no boundary and open validity.
+    pub fn new(code: AreaCode, name: Name, level: AreaLevel) -> Self {
+        Self {
+            code,
+            name,
+            level,
+            parents: Vec::new(),
+            valid_from: None,
+            valid_to: None,
+            boundary: None,
+            boundary_source: None,
+            location: None,
+            kind: None,
+            exposed: false,
+        }
+    }
+
+    /// Checks the rules that hold within one area: a valid date range, no
+    /// parents for the city, and each membership range inside the area's.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        check_range("valid_to", self.valid_from, self.valid_to)?;
+        if self.level == AreaLevel::City && !self.parents.is_empty() {
+            return Err(Invalid::new(
+                "parent",
+                self.code.as_str(),
+                "no parent for a city",
+            ));
+        }
+        for p in &self.parents {
+            check_range("parent valid_to", p.valid_from, p.valid_to)?;
+            if p.code == self.code {
+                return Err(Invalid::new(
+                    "parent",
+                    p.code.as_str(),
+                    "a parent other than the area itself",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the area exists on `date`.
+    pub fn is_valid_on(&self, date: Date) -> bool {
+        in_range(date, self.valid_from, self.valid_to)
+    }
+
+    /// The parents the area belongs to on `date`.
+    pub fn parents_on(&self, date: Date) -> impl Iterator<Item = &AreaCode> {
+        self.parents
+            .iter()
+            .filter(move |p| in_range(date, p.valid_from, p.valid_to))
+            .map(|p| &p.code)
+    }
+}
+
+fn in_range(d: Date, from: Option<Date>, to: Option<Date>) -> bool {
+    from.is_none_or(|f| f <= d) && to.is_none_or(|t| d <= t)
+}
+
+fn check_range(field: &'static str, from: Option<Date>, to: Option<Date>) -> Result<(), Invalid> {
+    match (from, to) {
+        (Some(f), Some(t)) if t < f => Err(Invalid::new(
+            field,
+            &t.to_string(),
+            format!("a date on or after {f}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn square() -> Vec<Vec<LatLon>> {
+        let p = |lat, lon| LatLon::new(lat, lon).unwrap();
+        vec![vec![
+            p(0.0, 0.0),
+            p(1.0, 0.0),
+            p(1.0, 1.0),
+            p(0.0, 1.0),
+            p(0.0, 0.0),
+        ]]
+    }
+
+    #[test]
+    fn polygons_must_be_closed_rings() {
+        assert!(Polygon::new(vec![square()]).is_ok());
+        let mut open = square();
+        open[0].pop();
+        assert!(Polygon::new(vec![open]).is_err());
+        assert!(Polygon::new(vec![]).is_err());
+    }
+
+    #[test]
+    fn contains_respects_holes_and_either_orientation() {
+        let mut cw = square();
+        cw[0].reverse();
+        for rings in [square(), cw] {
+            let poly = Polygon::new(vec![rings]).unwrap();
+            assert!(poly.contains(LatLon { lat: 0.5, lon: 0.5 }));
+            assert!(!poly.contains(LatLon { lat: 1.5, lon: 0.5 }));
+        }
+        let p = |lat, lon| LatLon::new(lat, lon).unwrap();
+        let hole = vec![
+            p(0.4, 0.4),
+            p(0.6, 0.4),
+            p(0.6, 0.6),
+            p(0.4, 0.6),
+            p(0.4, 0.4),
+        ];
+        let mut rings = square();
+        rings.push(hole);
+        let poly = Polygon::new(vec![rings]).unwrap();
+        assert!(!poly.contains(LatLon { lat: 0.5, lon: 0.5 }));
+        assert!(poly.contains(LatLon { lat: 0.2, lon: 0.2 }));
+    }
+
+    #[test]
+    fn positions_are_range_checked() {
+        assert!(LatLon::new(59.4, 17.9).is_ok());
+        assert!(LatLon::new(91.0, 0.0).is_err());
+        assert!(LatLon::new(f64::NAN, 0.0).is_err());
+    }
+
+    #[test]
+    fn validity_and_membership_by_date() {
+        let code = |s| Code::new(s).unwrap();
+        let mut a = Area::new(
+            code("akalla"),
+            Name::new("Akalla").unwrap(),
+            AreaLevel::District,
+        );
+        a.parents = vec![
+            AreaParent {
+                code: code("rinkeby-kista"),
+                valid_from: None,
+                valid_to: Some(date(2023, 6, 30)),
+            },
+            AreaParent {
+                code: code("jarva"),
+                valid_from: Some(date(2023, 7, 1)),
+                valid_to: None,
+            },
+        ];
+        assert!(a.validate().is_ok());
+        assert_eq!(
+            a.parents_on(date(2023, 6, 30)).collect::<Vec<_>>(),
+            [&code("rinkeby-kista")]
+        );
+        assert_eq!(
+            a.parents_on(date(2023, 7, 1)).collect::<Vec<_>>(),
+            [&code("jarva")]
+        );
+        a.valid_from = Some(date(2024, 1, 1));
+        a.valid_to = Some(date(2023, 1, 1));
+        assert!(a.validate().is_err());
+    }
+}

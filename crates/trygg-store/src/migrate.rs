@@ -1,0 +1,76 @@
+//! Embedded migrations, one list per backend.
+
+use crate::{Backend, Result, Store, StoreError};
+use sqlx::SqlSafeStr;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// (version, description, SQLite text, PostgreSQL text). Never edit an
+/// applied migration: add a new one.
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+/// The schema version this binary brings.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
+impl Store {
+    /// Applies the migrations this binary carries that the database lacks.
+    /// Fails with [`StoreError::SchemaTooNew`] if the database was migrated
+    /// by a newer binary. On PostgreSQL an advisory lock serialises
+    /// concurrent starts of several app servers.
+    pub async fn migrate(&self) -> Result<()> {
+        if let Some(database) = self.schema_version().await?
+            && database > SCHEMA_VERSION
+        {
+            return Err(StoreError::SchemaTooNew {
+                database,
+                binary: SCHEMA_VERSION,
+            });
+        }
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|(version, description, sqlite, postgres)| {
+                let sql = if self.backend == Backend::Sqlite {
+                    *sqlite
+                } else {
+                    *postgres
+                };
+                Migration::new(
+                    *version,
+                    (*description).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations)
+            .run(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The highest migration applied, or `None` for an empty database.
+    pub async fn schema_version(&self) -> Result<Option<i64>> {
+        let exists = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = '_sqlx_migrations' AND table_schema = current_schema()"
+            }
+        };
+        let n: i64 = sqlx::query_scalar(exists).fetch_one(&self.pool).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(v)
+    }
+}
