@@ -1,1 +1,14 @@
+//! Trygg's importers: parsers for the formats users have → core types;
+//! idempotent loads with provenance.
+//!
+//! - [`boundaries`]: GeoJSON district polygons (WGS84) → [`trygg_core::Polygon`]s,
+//!   with errors that name the file, the feature and the field.
+//! - [`seed`]: the Järva seed — Stockholm's 117 districts, Järva's district
+//!   areas and places, the strategy 2020–2025 and the organisation — loaded
+//!   into a [`trygg_store::Store`] so that running it again changes nothing.
+//!
+//! The seed's data files are embedded in the binary (see `seed/SOURCES.md`
+//! for their origin, licence and checksums), so it needs no files at run time.
 
+pub mod boundaries;
+pub mod seed;

@@ -1,0 +1,170 @@
+//! Translations: flat key → text tables from `locales/*.toml`, compiled in.
+//! Swedish is the default; English is complete.
+
+use std::collections::HashMap;
+
+/// A page language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// Swedish (default).
+    Sv,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Sv => "sv",
+            Lang::En => "en",
+        }
+    }
+
+    /// Parses `sv` or `en`.
+    pub fn from_tag(s: &str) -> Option<Lang> {
+        match s {
+            "sv" => Some(Lang::Sv),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language (for the language switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Sv => Lang::En,
+            Lang::En => Lang::Sv,
+        }
+    }
+}
+
+/// All translation tables.
+pub struct Translations {
+    sv: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+/// One language's table, handed to templates as `t`.
+#[derive(Clone, Copy)]
+pub struct Tr<'a> {
+    table: &'a HashMap<String, String>,
+    /// The language.
+    pub lang: Lang,
+}
+
+impl Translations {
+    /// The tables compiled into the binary.
+    pub fn builtin() -> Self {
+        Self {
+            sv: flatten(include_str!("../locales/sv.toml")),
+            en: flatten(include_str!("../locales/en.toml")),
+        }
+    }
+
+    /// The table for `lang`.
+    pub fn get(&self, lang: Lang) -> Tr<'_> {
+        let table = match lang {
+            Lang::Sv => &self.sv,
+            Lang::En => &self.en,
+        };
+        Tr { table, lang }
+    }
+
+    /// Keys present in one language but not the other (for tests).
+    pub fn mismatched_keys(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .sv
+            .keys()
+            .filter(|k| !self.en.contains_key(*k))
+            .chain(self.en.keys().filter(|k| !self.sv.contains_key(*k)))
+            .cloned()
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether `key` exists in every language.
+    pub fn has(&self, key: &str) -> bool {
+        self.sv.contains_key(key) && self.en.contains_key(key)
+    }
+}
+
+impl<'a> Tr<'a> {
+    /// The text for `key`; a missing key shows as itself (tests forbid that).
+    pub fn get<'k>(&self, key: &'k str) -> &'k str
+    where
+        'a: 'k,
+    {
+        let table: &'a HashMap<String, String> = self.table;
+        table.get(key).map_or(key, String::as_str)
+    }
+
+    /// The text for `key` with `{name}` replaced by `value`.
+    pub fn fill(&self, key: &str, name: &str, value: &str) -> String {
+        self.get(key).replace(&format!("{{{name}}}"), value)
+    }
+}
+
+fn flatten(text: &str) -> HashMap<String, String> {
+    let value: toml::Table =
+        toml::from_str(text).unwrap_or_else(|e| panic!("built-in translations do not parse: {e}"));
+    let mut out = HashMap::new();
+    walk("", &value, &mut out);
+    out
+}
+
+fn walk(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => walk(&key, t, out),
+            toml::Value::String(s) => {
+                out.insert(key, s.clone());
+            }
+            other => panic!("translation {key} is not text: {other}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        let t = Translations::builtin();
+        assert_eq!(t.mismatched_keys(), Vec::<String>::new());
+        assert_eq!(t.get(Lang::Sv).get("nav.login"), "Logga in");
+        assert_eq!(t.get(Lang::En).get("nav.login"), "Sign in");
+    }
+
+    #[test]
+    fn every_key_used_in_code_and_templates_exists() {
+        let t = Translations::builtin();
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut missing = Vec::new();
+        for folder in ["templates", "src"] {
+            for entry in std::fs::read_dir(format!("{dir}{folder}")).unwrap() {
+                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+                for marker in ["t.get(\"", "t.fill(\"", "key: \""] {
+                    for part in text.split(marker).skip(1) {
+                        let key = part.split('"').next().unwrap();
+                        if !key.is_empty() && !key.contains('{') && !t.has(key) {
+                            missing.push(key.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            missing,
+            Vec::<String>::new(),
+            "keys used but not translated"
+        );
+    }
+}

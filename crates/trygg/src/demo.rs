@@ -1,0 +1,103 @@
+//! Demo data: Järva's geography and strategy plus one user per role, with
+//! passwords printed at start. Re-running reuses what is there.
+
+use anyhow::Result;
+use std::net::SocketAddr;
+use trygg_core::{Code, Email, Name, Password, Role, hash_password};
+use trygg_store::{NewUser, Store, StoreError};
+
+/// A demo login to print.
+pub struct DemoLogin {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// (role, e-mail, name, areas)
+const USERS: &[(Role, &str, &str, &[&str])] = &[
+    (Role::Admin, "admin@demo.trygg.se", "Ada Administratör", &[]),
+    (
+        Role::Coordinator,
+        "samordnare@demo.trygg.se",
+        "Sara Samordnare",
+        &["jarva"],
+    ),
+    (
+        Role::Steering,
+        "styrgrupp@demo.trygg.se",
+        "Stig Styrgrupp",
+        &["jarva"],
+    ),
+    (
+        Role::Member,
+        "arbetsgrupp@demo.trygg.se",
+        "Maja Arbetsgrupp",
+        &["tensta"],
+    ),
+    (
+        Role::Partner,
+        "partner@demo.trygg.se",
+        "Pelle Fastighetsägare",
+        &["tensta"],
+    ),
+    (
+        Role::SocialServices,
+        "socialtjanst@demo.trygg.se",
+        "Sofia Socialsekreterare",
+        &["jarva"],
+    ),
+];
+
+/// The password of a demo user: public by design, printed at start.
+fn demo_password(role: Role) -> String {
+    format!("demo-{}-2025", role.as_str().replace('_', "-"))
+}
+
+/// Seeds Järva and creates the demo users that are missing.
+pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
+    trygg_import::seed::seed_jarva(store).await?;
+    let mut logins = Vec::new();
+    for (role, email, name, areas) in USERS {
+        let password = demo_password(*role);
+        let new = NewUser {
+            email: Email::new(email)?,
+            name: Name::new(name)?,
+            role: *role,
+            areas: areas
+                .iter()
+                .map(|a| Code::new(a))
+                .collect::<Result<_, _>>()?,
+            password_hash: {
+                let p = Password::new(&password)?;
+                tokio::task::spawn_blocking(move || hash_password(&p)).await?
+            },
+        };
+        match store.create_user(&new).await {
+            Ok(u) => {
+                store
+                    .audit("system", "user.create", &format!("user:{}", u.id), "demo")
+                    .await?;
+            }
+            Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+        logins.push(DemoLogin {
+            email: (*email).to_owned(),
+            password,
+            role: *role,
+        });
+    }
+    Ok(logins)
+}
+
+/// Prints where to go and how to sign in.
+pub fn print_banner(addr: &SocketAddr, url: &str, logins: &[DemoLogin]) {
+    println!("Trygg demo on http://{addr}/  (database {url})");
+    println!("Demo logins (role, e-mail, password):");
+    for l in logins {
+        println!("  {:<16} {:<28} {}", l.role.as_str(), l.email, l.password);
+    }
+}
