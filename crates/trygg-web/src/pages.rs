@@ -441,9 +441,14 @@ pub async fn area(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Stri
             )
         })
         .collect();
+    // Children as of today, or as of the area's last day if it has ended.
+    let on = area
+        .valid_to
+        .filter(|end| *end < today())
+        .unwrap_or_else(today);
     let child_areas: Vec<&Area> = all
         .iter()
-        .filter(|a| a.parents.iter().any(|p| p.code == area.code))
+        .filter(|a| a.is_valid_on(on) && a.parents_on(on).any(|p| p == &area.code))
         .collect();
     let children = child_areas
         .iter()

@@ -7,8 +7,9 @@
 //! follow — "Husby" → Husby; "Rinkeby/Tensta" → Rinkeby and Tensta. Flagging
 //! the whole district is therefore an approximation of the police area.
 
-use super::csv::{Record, Table};
+use super::table::Table;
 use super::{Embedded, SeedError};
+use csv::StringRecord;
 use std::collections::{BTreeMap, BTreeSet};
 use trygg_core::{Area, Code};
 
@@ -26,7 +27,7 @@ struct Entry {
     edition: u16,
     category: String,
     districts: String,
-    line: usize,
+    line: u64,
 }
 
 /// The codes of the districts whose police area is `sarskilt_utsatt` in the
@@ -36,7 +37,7 @@ pub(super) fn exposed_districts(
     file: Embedded,
     districts: &[Area],
 ) -> Result<BTreeSet<Code>, SeedError> {
-    let table = Table::parse(file.name, file.text)?;
+    let table = Table::parse(file)?;
     let mut latest: BTreeMap<String, Entry> = BTreeMap::new();
     for r in table.records() {
         let (area, entry) = entry(&table, r)?;
@@ -60,7 +61,7 @@ pub(super) fn exposed_districts(
     Ok(exposed)
 }
 
-fn entry(table: &Table, r: &Record) -> Result<(String, Entry), SeedError> {
+fn entry(table: &Table, r: &StringRecord) -> Result<(String, Entry), SeedError> {
     let edition = table.get(r, "edition")?;
     let edition = edition
         .parse()
@@ -74,14 +75,14 @@ fn entry(table: &Table, r: &Record) -> Result<(String, Entry), SeedError> {
         edition,
         category: category.to_owned(),
         districts: table.get(r, "jarva_stadsdelar")?.to_owned(),
-        line: r.line(),
+        line: table.line(r),
     };
     Ok((table.get(r, "police_area_name")?.to_owned(), entry))
 }
 
 fn district_code(
     file: Embedded,
-    line: usize,
+    line: u64,
     name: &str,
     districts: &[Area],
 ) -> Result<Code, SeedError> {

@@ -1,10 +1,11 @@
 //! The area hierarchy: the city, its district areas (with validity dates) and
 //! the districts from the city's boundary file, each under its district area.
+//! The city's and the district areas' boundaries are their districts' polygons.
 
 use super::{Embedded, SeedError, display_name};
 use crate::boundaries::{BoundaryFeature, parse_boundaries};
 use serde::Deserialize;
-use trygg_core::{Area, AreaLevel, AreaParent, Code, Date, Name};
+use trygg_core::{Area, AreaLevel, AreaParent, Code, Date, Name, Polygon};
 
 /// The geography data file (`seed/geography_jarva.toml`).
 #[derive(Debug, Deserialize)]
@@ -45,22 +46,56 @@ impl Geography {
         toml::from_str(file.text).map_err(|e| SeedError::data(file.name, e.to_string()))
     }
 
-    /// The city and its district areas, parents first.
-    pub(super) fn upper_areas(&self) -> Vec<Area> {
-        let city = Area::new(
+    /// The city and its district areas, parents first, each with a boundary
+    /// composed of its districts' polygons: the city's of all `districts`,
+    /// a district area's of its members.
+    pub(super) fn upper_areas(&self, districts: &[Area]) -> Result<Vec<Area>, SeedError> {
+        let mut city = Area::new(
             self.city.code.clone(),
             self.city.name.clone(),
             AreaLevel::City,
         );
+        self.compose_boundary(&mut city, districts.iter())?;
         let mut areas = vec![city];
         for da in &self.district_areas {
             let mut area = Area::new(da.code.clone(), da.name.clone(), AreaLevel::DistrictArea);
             area.parents = vec![self.city_parent()];
             area.valid_from = da.valid_from;
             area.valid_to = da.valid_to;
+            let members = da
+                .districts
+                .iter()
+                .filter_map(|name| districts.iter().find(|d| d.name.as_str() == name));
+            self.compose_boundary(&mut area, members)?;
             areas.push(area);
         }
-        areas
+        Ok(areas)
+    }
+
+    /// Gives `area` the polygons of `districts` as one multipolygon, not
+    /// dissolved: neighbours share edges, which GeoJSON allows.
+    fn compose_boundary<'a>(
+        &self,
+        area: &mut Area,
+        districts: impl Iterator<Item = &'a Area>,
+    ) -> Result<(), SeedError> {
+        let polygons = districts
+            .filter_map(|d| d.boundary.as_ref())
+            .flat_map(|b| b.polygons().iter().cloned())
+            .collect();
+        let boundary = Polygon::new(polygons).map_err(|e| {
+            let msg = format!(
+                "area {}: no district boundaries to compose ({e})",
+                area.code
+            );
+            SeedError::data(super::GEOGRAPHY.name, msg)
+        })?;
+        area.boundary = Some(boundary);
+        area.boundary_source = Some(format!(
+            "Sammansatt av stadsdelarnas gränser ({})",
+            self.boundary_source
+        ));
+        Ok(())
     }
 
     /// Every district in the boundary file, with its boundary and parents.

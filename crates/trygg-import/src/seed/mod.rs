@@ -6,12 +6,12 @@
 //! The data files live in `crates/trygg-import/seed/`; `SOURCES.md` there
 //! gives each file's origin, licence and SHA-256.
 
-mod csv;
 mod exposed;
 mod geography;
 mod names;
 mod org;
 mod places;
+mod table;
 
 pub use names::display_name;
 
@@ -137,7 +137,7 @@ pub fn jarva() -> Result<Seed, SeedError> {
         d.exposed = exposed.contains(&d.code);
     }
     let places = places::places(PLACES, &geography.place_source, &districts)?;
-    let mut areas = geography.upper_areas();
+    let mut areas = geography.upper_areas(&districts)?;
     areas.extend(districts);
     areas.extend(places);
     check_areas(&areas)?;
@@ -218,7 +218,8 @@ impl Seed {
 
 /// Seeds Järva: Stockholm's 117 districts with boundaries, the district
 /// areas Rinkeby-Kista and Spånga-Tensta (until 2023-06-30) and Järva (from
-/// 2023-07-01), Järva's places, the police's exposed districts, the strategy
+/// 2023-07-01) and the city, with boundaries composed of their districts'
+/// polygons, Järva's places, the police's exposed districts, the strategy
 /// 2020–2025, partners and groups. Idempotent: running it twice gives the
 /// same database (plus a second audit entry). All data is checked before
 /// anything is written.

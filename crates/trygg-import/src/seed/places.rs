@@ -1,8 +1,9 @@
 //! Places (a station, a centre, a square) from the seed's CSV file
 //! (`id,name,kind,lat,lon,stadsdel`), each checked to lie in its district.
 
-use super::csv::{Record, Table};
+use super::table::Table;
 use super::{Embedded, SeedError};
+use csv::StringRecord;
 use trygg_core::{Area, AreaLevel, AreaParent, Code, LatLon, Name};
 
 /// The places in `file`, each under its district. `source` is the
@@ -13,7 +14,7 @@ pub(super) fn places(
     source: &str,
     districts: &[Area],
 ) -> Result<Vec<Area>, SeedError> {
-    let table = Table::parse(file.name, file.text)?;
+    let table = Table::parse(file)?;
     table
         .records()
         .iter()
@@ -21,7 +22,12 @@ pub(super) fn places(
         .collect()
 }
 
-fn place(table: &Table, r: &Record, source: &str, districts: &[Area]) -> Result<Area, SeedError> {
+fn place(
+    table: &Table,
+    r: &StringRecord,
+    source: &str,
+    districts: &[Area],
+) -> Result<Area, SeedError> {
     let err = |column, e: trygg_core::Invalid| table.error(r, column, e);
     let code = Code::new(table.get(r, "id")?).map_err(|e| err("id", e))?;
     let name = Name::new(table.get(r, "name")?).map_err(|e| err("name", e))?;
@@ -53,7 +59,7 @@ fn place(table: &Table, r: &Record, source: &str, districts: &[Area]) -> Result<
 }
 
 /// The kind of place: a snake_case word such as `metro_station`.
-fn kind<'a>(table: &Table, r: &'a Record) -> Result<&'a str, SeedError> {
+fn kind<'a>(table: &Table, r: &'a StringRecord) -> Result<&'a str, SeedError> {
     let kind = table.get(r, "kind")?;
     let snake = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
     if kind.is_empty() || !kind.bytes().all(snake) {
@@ -65,7 +71,7 @@ fn kind<'a>(table: &Table, r: &'a Record) -> Result<&'a str, SeedError> {
 
 fn district_of<'a>(
     table: &Table,
-    r: &Record,
+    r: &StringRecord,
     districts: &'a [Area],
 ) -> Result<&'a Area, SeedError> {
     let name = table.get(r, "stadsdel")?;

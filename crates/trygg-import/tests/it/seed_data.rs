@@ -1,7 +1,7 @@
 //! The Järva seed as data, before any database: names, codes, boundaries.
 
 use std::collections::BTreeSet;
-use trygg_core::AreaLevel;
+use trygg_core::{Area, AreaLevel};
 use trygg_import::seed::{SeedReport, jarva};
 
 pub const JARVA_DISTRICTS: [&str; 11] = [
@@ -29,6 +29,45 @@ fn every_district_has_a_distinct_code_and_a_boundary() {
         );
         assert!(d.boundary_source.as_deref().unwrap().contains("CC0 1.0"));
     }
+}
+
+#[test]
+fn the_city_and_district_areas_have_their_districts_polygons() {
+    let seed = jarva().unwrap();
+    let area =
+        |code: &str| -> &Area { seed.areas.iter().find(|a| a.code.as_str() == code).unwrap() };
+    let district_source = area("tensta").boundary_source.clone().unwrap();
+    let composed = format!("Sammansatt av stadsdelarnas gränser ({district_source})");
+    for (code, polygons) in [
+        ("stockholm", 117),
+        ("jarva", 11),
+        ("rinkeby-kista", 5),
+        ("spanga-tensta", 6),
+    ] {
+        let a = area(code);
+        let b = a.boundary.as_ref().expect(code);
+        assert_eq!(b.polygons().len(), polygons, "{code}");
+        assert_eq!(
+            a.boundary_source.as_deref(),
+            Some(composed.as_str()),
+            "{code}"
+        );
+    }
+    let tensta = area("tensta").boundary.as_ref().unwrap();
+    assert!(
+        area("jarva")
+            .boundary
+            .as_ref()
+            .unwrap()
+            .polygons()
+            .contains(&tensta.polygons()[0])
+    );
+    let centrum = area("tensta-centrum").location.unwrap();
+    let contains = |code| area(code).boundary.as_ref().unwrap().contains(centrum);
+    assert!(contains("spanga-tensta"));
+    assert!(contains("jarva"));
+    assert!(contains("stockholm"));
+    assert!(!contains("rinkeby-kista"));
 }
 
 #[test]

@@ -80,6 +80,26 @@ async fn area_pages_show_hierarchy_and_unknown_areas_are_404() {
         list.contains("Hässelby") || list.contains("Bagarmossen"),
         "the rest of Stockholm is listed"
     );
+    let rk = app
+        .get_as(Role::Public, "/areas/rinkeby-kista")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rk.contains("Består av (5)"),
+        "an ended district area shows its districts as of its last day"
+    );
+    let city = app
+        .get_as(Role::Public, "/areas/stockholm")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        city.contains("Består av (107)"),
+        "106 districts and Järva today, not the ended district areas"
+    );
     let missing = app.get_as(Role::Public, "/areas/atlantis").await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.text().await.unwrap().contains("Sidan finns inte"));
