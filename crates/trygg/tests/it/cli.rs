@@ -1,0 +1,253 @@
+//! The command line: help, init, users, audit, errors, and serving the same
+//! answers from SQLite and PostgreSQL.
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use trygg_store::testing::TestDb;
+
+fn trygg(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_trygg"));
+    c.current_dir(dir)
+        .args(args)
+        .env_remove("TRYGG_DATABASE_URL")
+        .env_remove("TRYGG_PASSWORD")
+        .env("RUST_LOG", "warn");
+    c.stdin(Stdio::null());
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Output {
+    trygg(dir, args).output().expect("run trygg")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn every_command_has_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--help"][..],
+        &["init", "--help"],
+        &["serve", "--help"],
+        &["user", "--help"],
+        &["user", "add", "--help"],
+        &["user", "list", "--help"],
+        &["audit", "--help"],
+        &["audit", "verify", "--help"],
+    ] {
+        let o = run(dir.path(), args);
+        assert!(o.status.success(), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains("Usage:"), "{args:?}");
+    }
+    let o = run(dir.path(), &["frobnicate"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unrecognized subcommand"));
+}
+
+#[test]
+fn init_is_idempotent_and_users_can_be_added() {
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let o = run(dir.path(), &["init"]);
+        assert!(o.status.success(), "{}", text(&o));
+        assert!(text(&o).contains("117 districts"), "{}", text(&o));
+    }
+    assert!(
+        dir.path().join("trygg.db").exists(),
+        "the default database is ./trygg.db"
+    );
+
+    let add = |email: &str, role: &str, password: Option<&str>| {
+        let mut c = trygg(
+            dir.path(),
+            &[
+                "user", "add", "--email", email, "--role", role, "--area", "jarva",
+            ],
+        );
+        if let Some(p) = password {
+            c.env("TRYGG_PASSWORD", p);
+        }
+        c.output().unwrap()
+    };
+    let o = add(
+        "samordnare@trygg.se",
+        "coordinator",
+        Some("ett långt lösenord"),
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let o = add(
+        "samordnare@trygg.se",
+        "coordinator",
+        Some("ett långt lösenord"),
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("already exists"), "{}", text(&o));
+    let o = add("ny@trygg.se", "sheriff", Some("ett långt lösenord"));
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("one of admin, coordinator"),
+        "{}",
+        text(&o)
+    );
+    let o = add("ny@trygg.se", "member", Some("kort"));
+    assert!(text(&o).contains("10–256 characters"), "{}", text(&o));
+    let o = add("ny@trygg.se", "member", None);
+    assert!(!o.status.success(), "no password and no terminal");
+    assert!(text(&o).contains("TRYGG_PASSWORD"), "{}", text(&o));
+
+    let o = run(dir.path(), &["user", "list"]);
+    assert!(
+        text(&o).contains("samordnare@trygg.se\tcoordinator\tjarva"),
+        "{}",
+        text(&o)
+    );
+    let o = run(dir.path(), &["audit", "verify"]);
+    assert!(
+        o.status.success() && text(&o).contains("audit log intact"),
+        "{}",
+        text(&o)
+    );
+}
+
+#[test]
+fn configuration_errors_are_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["--database", "mysql://localhost/x", "init"]);
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).starts_with("error: "),
+        "{}",
+        text(&o)
+    );
+    assert!(text(&o).contains("sqlite://PATH or postgres://"));
+
+    std::fs::write(
+        dir.path().join("trygg.toml"),
+        "databse = \"sqlite://x.db\"\n",
+    )
+    .unwrap();
+    let o = run(dir.path(), &["init"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("trygg.toml") && text(&o).contains("databse"),
+        "{}",
+        text(&o)
+    );
+
+    std::fs::write(
+        dir.path().join("trygg.toml"),
+        "database = \"sqlite://from-file.db\"\n",
+    )
+    .unwrap();
+    assert!(run(dir.path(), &["init"]).status.success());
+    assert!(
+        dir.path().join("from-file.db").exists(),
+        "the file's database is used"
+    );
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_trygg_is_refused() {
+    let db = TestDb::sqlite().await;
+    trygg_store::testing::execute_raw(
+        &db.store,
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) VALUES (9999, 'future', TRUE, x'00', 0)",
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let o = run(dir.path(), &["--database", &db.url, "init"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("newer than this trygg knows"),
+        "{}",
+        text(&o)
+    );
+    db.finish().await;
+}
+
+/// A `trygg serve` child process, killed on drop.
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn serve(dir: &Path, database: &str) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bind = format!("127.0.0.1:{port}");
+    let child = trygg(dir, &["--database", database, "serve", "--bind", &bind])
+        .spawn()
+        .unwrap();
+    let server = Server(child, format!("http://{bind}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("{}/healthz", server.1)).await
+            && r.status().is_success()
+        {
+            return server;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("trygg serve did not answer /healthz within 60 s");
+}
+
+async fn answers(base: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for path in [
+        "/api/v1/areas",
+        "/api/v1/areas/jarva",
+        "/api/v1/strategies",
+        "/api/v1/periods/2024",
+    ] {
+        let res = reqwest::get(format!("{base}{path}")).await.unwrap();
+        assert!(res.status().is_success(), "{path}");
+        out.push(res.json().await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn init_then_serve_gives_the_same_answers_on_sqlite_and_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("a.db").display());
+    assert!(
+        run(dir.path(), &["--database", &sqlite, "init"])
+            .status
+            .success()
+    );
+    let expected = answers(&serve(dir.path(), &sqlite).await.1).await;
+    assert_eq!(
+        expected[0]["features"].as_array().unwrap().len(),
+        1 + 3 + 117 + 11
+    );
+
+    let Some(pg) = TestDb::postgres().await else {
+        return;
+    };
+    let o = run(dir.path(), &["--database", &pg.url, "init"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let server = serve(dir.path(), &pg.url).await;
+    assert_eq!(
+        answers(&server.1).await,
+        expected,
+        "PostgreSQL and SQLite differ"
+    );
+    drop(server);
+    pg.finish().await;
+}

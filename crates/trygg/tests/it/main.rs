@@ -1,0 +1,4 @@
+//! Tests of the `trygg` binary as a user runs it: real processes, real
+//! databases, a real server on a real port.
+
+mod cli;
