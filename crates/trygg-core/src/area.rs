@@ -90,11 +90,7 @@ impl Polygon {
     /// Checks every ring: at least 4 positions, first equal to last.
     pub fn new(polygons: Vec<Vec<Vec<LatLon>>>) -> Result<Self, Invalid> {
         if polygons.is_empty() || polygons.iter().any(Vec::is_empty) {
-            return Err(Invalid::new(
-                "boundary",
-                "",
-                "at least one polygon with an outer ring",
-            ));
+            return Err(Invalid::new("boundary", "", "at least one polygon with an outer ring"));
         }
         for ring in polygons.iter().flatten() {
             if ring.len() < 4 || ring.first() != ring.last() {
@@ -120,11 +116,7 @@ impl Polygon {
             .iter()
             .map(|poly| {
                 poly.iter()
-                    .map(|ring| {
-                        ring.iter()
-                            .map(|&[lon, lat]| LatLon::new(lat, lon))
-                            .collect()
-                    })
+                    .map(|ring| ring.iter().map(|&[lon, lat]| LatLon::new(lat, lon)).collect())
                     .collect()
             })
             .collect::<Result<_, _>>()?;
@@ -135,24 +127,14 @@ impl Polygon {
     pub fn to_lon_lat(&self) -> Vec<Vec<Vec<[f64; 2]>>> {
         self.polygons
             .iter()
-            .map(|poly| {
-                poly.iter()
-                    .map(|ring| ring.iter().map(|p| [p.lon, p.lat]).collect())
-                    .collect()
-            })
+            .map(|poly| poly.iter().map(|ring| ring.iter().map(|p| [p.lon, p.lat]).collect()).collect())
             .collect()
     }
 
     /// The bounding box as (south-west, north-east).
     pub fn bbox(&self) -> (LatLon, LatLon) {
-        let mut sw = LatLon {
-            lat: f64::MAX,
-            lon: f64::MAX,
-        };
-        let mut ne = LatLon {
-            lat: f64::MIN,
-            lon: f64::MIN,
-        };
+        let mut sw = LatLon { lat: f64::MAX, lon: f64::MAX };
+        let mut ne = LatLon { lat: f64::MIN, lon: f64::MIN };
         for p in self.polygons.iter().flatten().flatten() {
             sw.lat = sw.lat.min(p.lat);
             sw.lon = sw.lon.min(p.lon);
@@ -164,13 +146,9 @@ impl Polygon {
 
     /// Whether `p` lies inside (even-odd rule over all rings; holes excluded).
     pub fn contains(&self, p: LatLon) -> bool {
-        self.polygons.iter().any(|poly| {
-            poly.iter()
-                .filter(|ring| ring_crossings(ring, p) % 2 == 1)
-                .count()
-                % 2
-                == 1
-        })
+        self.polygons
+            .iter()
+            .any(|poly| poly.iter().filter(|ring| ring_crossings(ring, p) % 2 == 1).count() % 2 == 1)
     }
 }
 
@@ -245,20 +223,12 @@ impl Area {
     pub fn validate(&self) -> Result<(), Invalid> {
         check_range("valid_to", self.valid_from, self.valid_to)?;
         if self.level == AreaLevel::City && !self.parents.is_empty() {
-            return Err(Invalid::new(
-                "parent",
-                self.code.as_str(),
-                "no parent for a city",
-            ));
+            return Err(Invalid::new("parent", self.code.as_str(), "no parent for a city"));
         }
         for p in &self.parents {
             check_range("parent valid_to", p.valid_from, p.valid_to)?;
             if p.code == self.code {
-                return Err(Invalid::new(
-                    "parent",
-                    p.code.as_str(),
-                    "a parent other than the area itself",
-                ));
+                return Err(Invalid::new("parent", p.code.as_str(), "a parent other than the area itself"));
             }
         }
         Ok(())
@@ -271,10 +241,7 @@ impl Area {
 
     /// The parents the area belongs to on `date`.
     pub fn parents_on(&self, date: Date) -> impl Iterator<Item = &AreaCode> {
-        self.parents
-            .iter()
-            .filter(move |p| in_range(date, p.valid_from, p.valid_to))
-            .map(|p| &p.code)
+        self.parents.iter().filter(move |p| in_range(date, p.valid_from, p.valid_to)).map(|p| &p.code)
     }
 }
 
@@ -284,11 +251,9 @@ fn in_range(d: Date, from: Option<Date>, to: Option<Date>) -> bool {
 
 fn check_range(field: &'static str, from: Option<Date>, to: Option<Date>) -> Result<(), Invalid> {
     match (from, to) {
-        (Some(f), Some(t)) if t < f => Err(Invalid::new(
-            field,
-            &t.to_string(),
-            format!("a date on or after {f}"),
-        )),
+        (Some(f), Some(t)) if t < f => {
+            Err(Invalid::new(field, &t.to_string(), format!("a date on or after {f}")))
+        }
         _ => Ok(()),
     }
 }
@@ -300,13 +265,7 @@ mod tests {
 
     fn square() -> Vec<Vec<LatLon>> {
         let p = |lat, lon| LatLon::new(lat, lon).unwrap();
-        vec![vec![
-            p(0.0, 0.0),
-            p(1.0, 0.0),
-            p(1.0, 1.0),
-            p(0.0, 1.0),
-            p(0.0, 0.0),
-        ]]
+        vec![vec![p(0.0, 0.0), p(1.0, 0.0), p(1.0, 1.0), p(0.0, 1.0), p(0.0, 0.0)]]
     }
 
     #[test]
@@ -328,13 +287,7 @@ mod tests {
             assert!(!poly.contains(LatLon { lat: 1.5, lon: 0.5 }));
         }
         let p = |lat, lon| LatLon::new(lat, lon).unwrap();
-        let hole = vec![
-            p(0.4, 0.4),
-            p(0.6, 0.4),
-            p(0.6, 0.6),
-            p(0.4, 0.6),
-            p(0.4, 0.4),
-        ];
+        let hole = vec![p(0.4, 0.4), p(0.6, 0.4), p(0.6, 0.6), p(0.4, 0.6), p(0.4, 0.4)];
         let mut rings = square();
         rings.push(hole);
         let poly = Polygon::new(vec![rings]).unwrap();
@@ -352,32 +305,14 @@ mod tests {
     #[test]
     fn validity_and_membership_by_date() {
         let code = |s| Code::new(s).unwrap();
-        let mut a = Area::new(
-            code("akalla"),
-            Name::new("Akalla").unwrap(),
-            AreaLevel::District,
-        );
+        let mut a = Area::new(code("akalla"), Name::new("Akalla").unwrap(), AreaLevel::District);
         a.parents = vec![
-            AreaParent {
-                code: code("rinkeby-kista"),
-                valid_from: None,
-                valid_to: Some(date(2023, 6, 30)),
-            },
-            AreaParent {
-                code: code("jarva"),
-                valid_from: Some(date(2023, 7, 1)),
-                valid_to: None,
-            },
+            AreaParent { code: code("rinkeby-kista"), valid_from: None, valid_to: Some(date(2023, 6, 30)) },
+            AreaParent { code: code("jarva"), valid_from: Some(date(2023, 7, 1)), valid_to: None },
         ];
         assert!(a.validate().is_ok());
-        assert_eq!(
-            a.parents_on(date(2023, 6, 30)).collect::<Vec<_>>(),
-            [&code("rinkeby-kista")]
-        );
-        assert_eq!(
-            a.parents_on(date(2023, 7, 1)).collect::<Vec<_>>(),
-            [&code("jarva")]
-        );
+        assert_eq!(a.parents_on(date(2023, 6, 30)).collect::<Vec<_>>(), [&code("rinkeby-kista")]);
+        assert_eq!(a.parents_on(date(2023, 7, 1)).collect::<Vec<_>>(), [&code("jarva")]);
         a.valid_from = Some(date(2024, 1, 1));
         a.valid_to = Some(date(2023, 1, 1));
         assert!(a.validate().is_err());

@@ -15,20 +15,12 @@ impl Invalid {
     /// Builds an error for `field`, quoting at most 80 characters of `value`.
     pub fn new(field: &'static str, value: &str, expected: impl Into<String>) -> Self {
         let value: String = value.chars().take(80).collect();
-        Self {
-            field,
-            value,
-            expected: expected.into(),
-        }
+        Self { field, value, expected: expected.into() }
     }
 }
 
 impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "invalid {} {:?}: expected {}",
-            self.field, self.value, self.expected
-        )
+        write!(f, "invalid {} {:?}: expected {}", self.field, self.value, self.expected)
     }
 }

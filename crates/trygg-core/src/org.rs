@@ -124,18 +124,10 @@ impl Group {
     /// Checks that the mandate is given and that a working group has an end date.
     pub fn validate(&self) -> Result<(), Invalid> {
         if self.mandate.trim().is_empty() {
-            return Err(Invalid::new(
-                "mandate",
-                "",
-                "a mandate describing the group's task",
-            ));
+            return Err(Invalid::new("mandate", "", "a mandate describing the group's task"));
         }
         if self.kind == GroupKind::Working && self.end_date.is_none() {
-            return Err(Invalid::new(
-                "end_date",
-                "",
-                "an end date: working groups are time-limited",
-            ));
+            return Err(Invalid::new("end_date", "", "an end date: working groups are time-limited"));
         }
         Ok(())
     }

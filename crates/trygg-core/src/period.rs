@@ -85,11 +85,7 @@ impl Period {
 }
 
 fn check_year(year: i16, shown: &str) -> Result<i16, Invalid> {
-    if (1900..=2200).contains(&year) {
-        Ok(year)
-    } else {
-        Err(Invalid::new("period", shown, EXPECTED))
-    }
+    if (1900..=2200).contains(&year) { Ok(year) } else { Err(Invalid::new("period", shown, EXPECTED)) }
 }
 
 fn date(year: i16, month: i8) -> Date {
@@ -153,14 +149,8 @@ mod tests {
     #[test]
     fn parses_and_displays_years_and_tertials() {
         assert_eq!("2025".parse::<Period>().unwrap(), Period::Year(2025));
-        assert_eq!(
-            "2025-T2".parse::<Period>().unwrap(),
-            Period::Tertial(2025, 2)
-        );
-        assert_eq!(
-            " 2025-t3 ".parse::<Period>().unwrap(),
-            Period::Tertial(2025, 3)
-        );
+        assert_eq!("2025-T2".parse::<Period>().unwrap(), Period::Tertial(2025, 2));
+        assert_eq!(" 2025-t3 ".parse::<Period>().unwrap(), Period::Tertial(2025, 3));
         assert_eq!(Period::Tertial(2025, 2).to_string(), "2025-T2");
         assert_eq!(Period::Year(2020).to_string(), "2020");
     }
@@ -183,10 +173,7 @@ mod tests {
         ] {
             let err = bad.parse::<Period>().unwrap_err();
             assert_eq!(err.field, "period", "{bad:?}");
-            assert!(
-                err.to_string().contains("2025-T2"),
-                "message should show the format"
-            );
+            assert!(err.to_string().contains("2025-T2"), "message should show the format");
         }
     }
 
@@ -207,18 +194,9 @@ mod tests {
 
     #[test]
     fn previous_and_last_year() {
-        assert_eq!(
-            Period::Tertial(2025, 1).previous(),
-            Period::Tertial(2024, 3)
-        );
-        assert_eq!(
-            Period::Tertial(2025, 3).previous(),
-            Period::Tertial(2025, 2)
-        );
-        assert_eq!(
-            Period::Tertial(2025, 2).same_last_year(),
-            Period::Tertial(2024, 2)
-        );
+        assert_eq!(Period::Tertial(2025, 1).previous(), Period::Tertial(2024, 3));
+        assert_eq!(Period::Tertial(2025, 3).previous(), Period::Tertial(2025, 2));
+        assert_eq!(Period::Tertial(2025, 2).same_last_year(), Period::Tertial(2024, 2));
         assert_eq!(Period::Year(2025).previous(), Period::Year(2024));
     }
 }

@@ -22,12 +22,8 @@ pub enum ElementKind {
 
 impl ElementKind {
     /// All kinds, in the order the strategy presents them.
-    pub const ALL: [ElementKind; 4] = [
-        Self::Direction,
-        Self::WorkingMethod,
-        Self::Perspective,
-        Self::VulnerableGroup,
-    ];
+    pub const ALL: [ElementKind; 4] =
+        [Self::Direction, Self::WorkingMethod, Self::Perspective, Self::VulnerableGroup];
 
     /// Stable text form.
     pub fn as_str(self) -> &'static str {
@@ -43,16 +39,9 @@ impl ElementKind {
 impl FromStr for ElementKind {
     type Err = Invalid;
     fn from_str(s: &str) -> Result<Self, Invalid> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| {
-                Invalid::new(
-                    "kind",
-                    s,
-                    "one of direction, working_method, perspective, vulnerable_group",
-                )
-            })
+        Self::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| {
+            Invalid::new("kind", s, "one of direction, working_method, perspective, vulnerable_group")
+        })
     }
 }
 
@@ -104,15 +93,8 @@ impl StrategyVersion {
             ));
         }
         for (i, e) in self.elements.iter().enumerate() {
-            if self.elements[..i]
-                .iter()
-                .any(|o| o.kind == e.kind && o.code == e.code)
-            {
-                return Err(Invalid::new(
-                    "element code",
-                    e.code.as_str(),
-                    "codes unique within each kind",
-                ));
+            if self.elements[..i].iter().any(|o| o.kind == e.kind && o.code == e.code) {
+                return Err(Invalid::new("element code", e.code.as_str(), "codes unique within each kind"));
             }
         }
         Ok(())

@@ -58,11 +58,7 @@ impl fmt::Display for BoundaryError {
         if let Some(i) = self.feature {
             write!(f, "feature {i}: ")?;
         }
-        write!(
-            f,
-            "{} {}, expected {}",
-            self.field, self.found, self.expected
-        )
+        write!(f, "{} {}, expected {}", self.field, self.found, self.expected)
     }
 }
 
@@ -93,17 +89,9 @@ pub fn parse_boundaries(
     text: &str,
     name_property: &str,
 ) -> Result<Vec<BoundaryFeature>, BoundaryError> {
-    let at = At {
-        file,
-        feature: None,
-    };
-    let root: Value = serde_json::from_str(text).map_err(|e| {
-        at.err(
-            "JSON",
-            &format!("invalid ({e})"),
-            "a GeoJSON FeatureCollection",
-        )
-    })?;
+    let at = At { file, feature: None };
+    let root: Value = serde_json::from_str(text)
+        .map_err(|e| at.err("JSON", &format!("invalid ({e})"), "a GeoJSON FeatureCollection"))?;
     let Some(root) = root.as_object() else {
         return Err(at.err("top level", &shown(&root), "a GeoJSON object"));
     };
@@ -117,21 +105,13 @@ pub fn parse_boundaries(
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            let at = At {
-                file,
-                feature: Some(i),
-            };
+            let at = At { file, feature: Some(i) };
             parse_feature(at, f, name_property)
         })
         .collect()
 }
 
-fn expect_type(
-    at: At<'_>,
-    obj: &Map<String, Value>,
-    field: &str,
-    want: &str,
-) -> Result<(), BoundaryError> {
+fn expect_type(at: At<'_>, obj: &Map<String, Value>, field: &str, want: &str) -> Result<(), BoundaryError> {
     match obj.get("type").and_then(Value::as_str) {
         Some(t) if t == want => Ok(()),
         Some(t) => Err(at.err(field, t, want)),
@@ -156,11 +136,7 @@ fn check_crs(at: At<'_>, crs: Option<&Value>) -> Result<(), BoundaryError> {
     }
 }
 
-fn parse_feature(
-    at: At<'_>,
-    feature: &Value,
-    name_property: &str,
-) -> Result<BoundaryFeature, BoundaryError> {
+fn parse_feature(at: At<'_>, feature: &Value, name_property: &str) -> Result<BoundaryFeature, BoundaryError> {
     let Some(obj) = feature.as_object() else {
         return Err(at.err("feature", &shown(feature), "a GeoJSON Feature object"));
     };
@@ -184,11 +160,7 @@ fn parse_feature(
         })?
         .to_owned();
     let boundary = parse_geometry(at, obj.get("geometry"))?;
-    Ok(BoundaryFeature {
-        name,
-        properties,
-        boundary,
-    })
+    Ok(BoundaryFeature { name, properties, boundary })
 }
 
 fn parse_geometry(at: At<'_>, geometry: Option<&Value>) -> Result<Polygon, BoundaryError> {
@@ -216,8 +188,7 @@ fn array<'v>(
     path: &str,
     expected: &str,
 ) -> Result<&'v Vec<Value>, BoundaryError> {
-    v.and_then(Value::as_array)
-        .ok_or_else(|| at.err(path, &shown_opt(v), expected))
+    v.and_then(Value::as_array).ok_or_else(|| at.err(path, &shown_opt(v), expected))
 }
 
 fn rings(at: At<'_>, v: Option<&Value>, path: &str) -> Result<Vec<Vec<LatLon>>, BoundaryError> {
@@ -243,16 +214,9 @@ fn parse_ring(at: At<'_>, v: &Value, path: &str) -> Result<Vec<LatLon>, Boundary
 }
 
 fn position(at: At<'_>, v: &Value, path: &str) -> Result<LatLon, BoundaryError> {
-    let lon_lat = v
-        .as_array()
-        .filter(|a| a.len() >= 2)
-        .and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)));
+    let lon_lat = v.as_array().filter(|a| a.len() >= 2).and_then(|a| Some((a[0].as_f64()?, a[1].as_f64()?)));
     let Some((lon, lat)) = lon_lat else {
-        return Err(at.err(
-            path,
-            &shown(v),
-            "a position [longitude, latitude] in degrees",
-        ));
+        return Err(at.err(path, &shown(v), "a position [longitude, latitude] in degrees"));
     };
     LatLon::new(lat, lon).map_err(|_| {
         at.err(
@@ -298,9 +262,7 @@ mod tests {
         assert_eq!(f[0].name, "A");
         assert!(f[0].boundary.contains(LatLon::new(59.45, 17.95).unwrap()));
         let reversed = "[[[17.9,59.4],[18.0,59.4],[18.0,59.5],[17.9,59.5],[17.9,59.4]]]";
-        let multi = collection(&format!(
-            r#"{{"type":"MultiPolygon","coordinates":[{SQUARE},{reversed}]}}"#
-        ));
+        let multi = collection(&format!(r#"{{"type":"MultiPolygon","coordinates":[{SQUARE},{reversed}]}}"#));
         let f = parse_boundaries("t", &multi, "name").unwrap();
         assert_eq!(f[0].boundary.polygons().len(), 2);
         assert_eq!(f[0].boundary.polygons()[1][0][1].lon, 18.0, "not flipped");
@@ -315,19 +277,13 @@ mod tests {
         assert_eq!(e.field, "geometry.coordinates[0]");
         let poly = collection(&format!(r#"{{"type":"Polygon","coordinates":{SQUARE}}}"#));
         let e = parse_boundaries("t", &poly, "NAMN").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "t: feature 0: properties.NAMN missing, expected a non-empty name"
-        );
+        assert_eq!(e.to_string(), "t: feature 0: properties.NAMN missing, expected a non-empty name");
     }
 
     #[test]
     fn null_geometry_and_bad_json_are_clear() {
         let e = parse_boundaries("t", &collection("null"), "name").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "t: feature 0: geometry null, expected Polygon or MultiPolygon"
-        );
+        assert_eq!(e.to_string(), "t: feature 0: geometry null, expected Polygon or MultiPolygon");
         let e = parse_boundaries("f.json", "{", "name").unwrap_err();
         assert!(e.to_string().starts_with("f.json: JSON invalid"), "{e}");
     }

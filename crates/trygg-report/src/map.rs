@@ -89,32 +89,15 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
             s.boundary
                 .polygons()
                 .iter()
-                .map(|poly| {
-                    poly.iter()
-                        .map(|ring| ring.iter().map(project).collect())
-                        .collect()
-                })
+                .map(|poly| poly.iter().map(|ring| ring.iter().map(project).collect()).collect())
                 .collect()
         })
         .collect();
     let points: Vec<Xy> = spec.points.iter().map(|p| project(&p.at)).collect();
-    let frame = Frame::fit(
-        shapes
-            .iter()
-            .flatten()
-            .flatten()
-            .flatten()
-            .chain(&points)
-            .copied(),
-        spec.width,
-    );
+    let frame = Frame::fit(shapes.iter().flatten().flatten().flatten().chain(&points).copied(), spec.width);
 
     let id = html_id(spec.id);
-    let role = if spec.shapes.iter().any(|s| s.href.is_some()) {
-        "group"
-    } else {
-        "img"
-    };
+    let role = if spec.shapes.iter().any(|s| s.href.is_some()) { "group" } else { "img" };
     let (w, h) = (Num(frame.width), Num(frame.height));
     write!(
         out,
@@ -127,18 +110,15 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
         escape(spec.description)
     )?;
 
-    out.push_str(r##"<g class="areas" fill="#e9ecef" stroke="#495057" stroke-width="1" fill-rule="evenodd">"##);
+    out.push_str(
+        r##"<g class="areas" fill="#e9ecef" stroke="#495057" stroke-width="1" fill-rule="evenodd">"##,
+    );
     for (shape, rings) in spec.shapes.iter().zip(&shapes) {
         let title = escape(shape.label);
         if let Some(href) = shape.href {
             write!(out, r#"<a href="{}"><title>{title}</title>"#, escape(href))?;
         }
-        write!(
-            out,
-            r#"<path id="{id}-{}" class="area{}" d=""#,
-            html_id(shape.id),
-            classes(shape.class)
-        )?;
+        write!(out, r#"<path id="{id}-{}" class="area{}" d=""#, html_id(shape.id), classes(shape.class))?;
         write_path_data(out, &frame, rings)?;
         write!(out, r#""><title>{title}</title></path>"#)?;
         if shape.href.is_some() {
@@ -149,9 +129,8 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
 
     out.push_str(r##"<g class="labels" aria-hidden="true" fill="#212529" font-family="sans-serif" font-size="12" text-anchor="middle">"##);
     for (shape, rings) in spec.shapes.iter().zip(&shapes) {
-        if let Some((x, y)) = label_point(rings)
-            .map(|p| frame.px(p))
-            .filter(|p| p.0.is_finite() && p.1.is_finite())
+        if let Some((x, y)) =
+            label_point(rings).map(|p| frame.px(p)).filter(|p| p.0.is_finite() && p.1.is_finite())
         {
             write!(
                 out,
@@ -220,22 +199,11 @@ impl Frame {
         let inner_h = used_h.max(inner / 4.0);
         let left = margin + (inner - used_w) / 2.0;
         let top = margin + (inner_h - used_h) / 2.0;
-        Self {
-            x0,
-            y1,
-            scale,
-            left,
-            top,
-            width,
-            height: (inner_h + 2.0 * margin).ceil(),
-        }
+        Self { x0, y1, scale, left, top, width, height: (inner_h + 2.0 * margin).ceil() }
     }
 
     fn px(&self, (x, y): Xy) -> Xy {
-        (
-            self.left + (x - self.x0) * self.scale,
-            self.top + (self.y1 - y) * self.scale,
-        )
+        (self.left + (x - self.x0) * self.scale, self.top + (self.y1 - y) * self.scale)
     }
 }
 
@@ -264,12 +232,7 @@ fn write_path_data(out: &mut String, frame: &Frame, rings: &Rings) -> fmt::Resul
                 1 => "L",
                 _ => " ",
             };
-            write!(
-                out,
-                "{cmd}{} {}",
-                Num(*x as f64 / 10.0),
-                Num(*y as f64 / 10.0)
-            )?;
+            write!(out, "{cmd}{} {}", Num(*x as f64 / 10.0), Num(*y as f64 / 10.0))?;
         }
         out.push('Z');
     }
@@ -316,9 +279,7 @@ fn ring_area(ring: &[Xy]) -> f64 {
     let Some(&(ox, oy)) = ring.first() else {
         return 0.0;
     };
-    ring.windows(2)
-        .map(|w| (w[0].0 - ox) * (w[1].1 - oy) - (w[1].0 - ox) * (w[0].1 - oy))
-        .sum()
+    ring.windows(2).map(|w| (w[0].0 - ox) * (w[1].1 - oy) - (w[1].0 - ox) * (w[0].1 - oy)).sum()
 }
 
 /// A number rounded to one decimal, without a trailing `.0` or a `-0`.
@@ -332,27 +293,14 @@ impl fmt::Display for Num {
 
 /// An id made safe for `id` and `aria-labelledby`: ASCII letters, digits, `-`, `_`.
 fn html_id(s: &str) -> String {
-    let id: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
+    let id: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
     if id.is_empty() { "map".to_owned() } else { id }
 }
 
 /// Extra classes, escaped, with a leading space unless there are none.
 fn classes(class: &str) -> String {
     let class = class.trim();
-    if class.is_empty() {
-        String::new()
-    } else {
-        format!(" {}", escape(class))
-    }
+    if class.is_empty() { String::new() } else { format!(" {}", escape(class)) }
 }
 
 /// Text escaped for XML content and attribute values; characters that XML
@@ -391,38 +339,25 @@ mod tests {
     /// A file under `../shared/data`, or `None` (after saying why) when it is
     /// missing; under `CI=true` a missing file fails the test instead.
     fn shared_data(rel: &str) -> Option<PathBuf> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data")
-            .join(rel);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
         if path.is_file() {
             return Some(path);
         }
         let why = format!("test data {} not found", path.display());
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{why} (required when CI=true)"
-        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why} (required when CI=true)");
         eprintln!("skipping: {why}");
         None
     }
 
     fn ring(corners: &[(f64, f64)]) -> Vec<LatLon> {
-        let mut r: Vec<LatLon> = corners
-            .iter()
-            .map(|&(lat, lon)| LatLon::new(lat, lon).unwrap())
-            .collect();
+        let mut r: Vec<LatLon> = corners.iter().map(|&(lat, lon)| LatLon::new(lat, lon).unwrap()).collect();
         r.push(r[0]);
         r
     }
 
     /// A lat/lon box as a ring, clockwise or not.
     fn square(lat: f64, lon: f64, size: f64, clockwise: bool) -> Vec<LatLon> {
-        let mut c = vec![
-            (lat, lon),
-            (lat, lon + size),
-            (lat + size, lon + size),
-            (lat + size, lon),
-        ];
+        let mut c = vec![(lat, lon), (lat, lon + size), (lat + size, lon + size), (lat + size, lon)];
         if clockwise {
             c.reverse();
         }
@@ -447,10 +382,7 @@ mod tests {
     fn path_points(svg: &str) -> Vec<(f64, f64)> {
         let nums: Vec<f64> = attrs(svg, "path", "d")
             .iter()
-            .flat_map(|d| {
-                d.split(|c: char| c.is_ascii_alphabetic() || c == ' ')
-                    .filter(|s| !s.is_empty())
-            })
+            .flat_map(|d| d.split(|c: char| c.is_ascii_alphabetic() || c == ' ').filter(|s| !s.is_empty()))
             .map(|n| n.parse().unwrap())
             .collect();
         nums.chunks_exact(2).map(|c| (c[0], c[1])).collect()
@@ -459,18 +391,9 @@ mod tests {
     #[test]
     fn escape_neutralises_markup() {
         let esc = |s: &str| escape(s).to_string();
-        assert_eq!(
-            esc("<script>alert('x')</script>"),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
-        );
-        assert_eq!(
-            esc(r#""><img onerror=alert(1)>"#),
-            "&quot;&gt;&lt;img onerror=alert(1)&gt;"
-        );
-        assert_eq!(
-            esc("Rinkeby & Kista &amp;"),
-            "Rinkeby &amp; Kista &amp;amp;"
-        );
+        assert_eq!(esc("<script>alert('x')</script>"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+        assert_eq!(esc(r#""><img onerror=alert(1)>"#), "&quot;&gt;&lt;img onerror=alert(1)&gt;");
+        assert_eq!(esc("Rinkeby & Kista &amp;"), "Rinkeby &amp; Kista &amp;amp;");
         assert_eq!(esc("Spånga\u{0}-\u{1b}Tensta\n"), "Spånga-Tensta\n");
         assert_eq!(html_id("map 1\"><x"), "map-1---x");
     }
@@ -478,11 +401,9 @@ mod tests {
     #[test]
     fn renders_structure_titles_links_and_north_up() {
         let plain = Polygon::new(vec![vec![square(59.40, 17.90, 0.01, true)]]).unwrap();
-        let with_hole = Polygon::new(vec![vec![
-            square(59.40, 17.93, 0.02, false),
-            square(59.405, 17.935, 0.01, true),
-        ]])
-        .unwrap();
+        let with_hole =
+            Polygon::new(vec![vec![square(59.40, 17.93, 0.02, false), square(59.405, 17.935, 0.01, true)]])
+                .unwrap();
         let spec = MapSpec {
             id: "m",
             title: "Järva <karta>",
@@ -520,64 +441,32 @@ mod tests {
             width: 400,
         };
         let svg = render_svg(&spec);
-        assert!(
-            svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 "#),
-            "{svg}"
-        );
+        assert!(svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 "#), "{svg}");
         assert!(svg.ends_with("</svg>"));
         let height: f64 = attrs(&svg, "svg", "height")[0].parse().unwrap();
         assert!(height > 100.0 && height <= 400.0, "height {height}");
         assert!(svg.contains(r#"role="group" aria-labelledby="m-title m-desc""#));
         assert!(svg.contains(r#"<title id="m-title">Järva &lt;karta&gt;</title><desc id="m-desc">Två områden &amp; två platser</desc>"#));
-        assert_eq!(
-            attrs(&svg, "path", "class"),
-            ["area rinkeby-kista", "area spanga-tensta"]
-        );
+        assert_eq!(attrs(&svg, "path", "class"), ["area rinkeby-kista", "area spanga-tensta"]);
         assert_eq!(attrs(&svg, "path", "id"), ["m-a", "m-b"]);
-        let rings: usize = attrs(&svg, "path", "d")
-            .iter()
-            .map(|d| d.matches('M').count())
-            .sum();
+        let rings: usize = attrs(&svg, "path", "d").iter().map(|d| d.matches('M').count()).sum();
         assert_eq!(rings, 3, "two outer rings and one hole");
         assert!(svg.contains(r#"fill-rule="evenodd""#));
-        assert!(
-            svg.contains(r#"<a href="/omraden/tensta?a=1&amp;b=2"><title>Tensta</title><path "#)
-        );
-        assert_eq!(
-            svg.matches("<title>Tensta</title>").count(),
-            2,
-            "link and path"
-        );
-        assert_eq!(
-            svg.matches("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>")
-                .count(),
-            1
-        );
+        assert!(svg.contains(r#"<a href="/omraden/tensta?a=1&amp;b=2"><title>Tensta</title><path "#));
+        assert_eq!(svg.matches("<title>Tensta</title>").count(), 2, "link and path");
+        assert_eq!(svg.matches("<title>&lt;script&gt;alert(1)&lt;/script&gt;</title>").count(), 1);
         assert!(!svg.contains("<script") && !svg.contains("style"));
-        assert_eq!(
-            attrs(&svg, "text", "class"),
-            ["label", "label", "point-label"]
-        );
+        assert_eq!(attrs(&svg, "text", "class"), ["label", "label", "point-label"]);
         // North up: the northern point is drawn higher (smaller y).
-        let cy: Vec<f64> = attrs(&svg, "circle", "cy")
-            .iter()
-            .map(|v| v.parse().unwrap())
-            .collect();
+        let cy: Vec<f64> = attrs(&svg, "circle", "cy").iter().map(|v| v.parse().unwrap()).collect();
         assert!(cy[0] < cy[1], "{cy:?}");
         // Everything lies inside the view box, and the hole's label moved out of the hole.
         for (x, y) in path_points(&svg) {
-            assert!(
-                (0.0..=400.0).contains(&x) && (0.0..=height).contains(&y),
-                "({x}, {y})"
-            );
+            assert!((0.0..=400.0).contains(&x) && (0.0..=height).contains(&y), "({x}, {y})");
         }
-        let hole_centre =
-            frame_for(&spec).px(TransverseMercator::SWEREF99_TM.forward(59.41, 17.94));
+        let hole_centre = frame_for(&spec).px(TransverseMercator::SWEREF99_TM.forward(59.41, 17.94));
         let label_x: f64 = attrs(&svg, "text", "x")[1].parse().unwrap();
-        assert!(
-            (label_x - hole_centre.0).abs() > 20.0,
-            "label at {label_x}, hole at {hole_centre:?}"
-        );
+        assert!((label_x - hole_centre.0).abs() > 20.0, "label at {label_x}, hole at {hole_centre:?}");
     }
 
     fn frame_for(spec: &MapSpec) -> Frame {
@@ -593,13 +482,7 @@ mod tests {
     #[test]
     fn without_links_it_is_one_image_and_empty_maps_are_valid() {
         let poly = Polygon::new(vec![vec![square(59.40, 17.90, 0.01, false)]]).unwrap();
-        let shape = MapShape {
-            id: "x",
-            label: "X",
-            boundary: &poly,
-            class: "",
-            href: None,
-        };
+        let shape = MapShape { id: "x", label: "X", boundary: &poly, class: "", href: None };
         let svg = render_svg(&MapSpec {
             id: "",
             title: "T",
@@ -608,10 +491,7 @@ mod tests {
             points: vec![],
             width: 200,
         });
-        assert!(
-            svg.contains(r#"role="img" aria-labelledby="map-title map-desc""#),
-            "{svg}"
-        );
+        assert!(svg.contains(r#"role="img" aria-labelledby="map-title map-desc""#), "{svg}");
         assert!(!svg.contains("<a ") && svg.contains(r#"class="area" d="#));
         let empty = render_svg(&MapSpec {
             id: "e",
@@ -622,17 +502,11 @@ mod tests {
             width: 0,
         });
         assert!(
-            empty.contains(r#"viewBox="0 0 1 1""#)
-                && !empty.contains("NaN")
-                && !empty.contains("inf"),
+            empty.contains(r#"viewBox="0 0 1 1""#) && !empty.contains("NaN") && !empty.contains("inf"),
             "{empty}"
         );
-        let point = MapPoint {
-            label: "P",
-            at: LatLon::new(59.4, 17.9).unwrap(),
-            class: "",
-            show_label: false,
-        };
+        let point =
+            MapPoint { label: "P", at: LatLon::new(59.4, 17.9).unwrap(), class: "", show_label: false };
         let lone = render_svg(&MapSpec {
             id: "p",
             title: "",
@@ -649,31 +523,18 @@ mod tests {
         let Some(path) = shared_data("stockholm-stadsdelar/jarva_stadsdelar_wgs84.geo.json") else {
             return;
         };
-        let json: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
         let features = json["features"].as_array().unwrap();
-        let pos = |p: &serde_json::Value| {
-            LatLon::new(p[1].as_f64().unwrap(), p[0].as_f64().unwrap()).unwrap()
-        };
+        let pos =
+            |p: &serde_json::Value| LatLon::new(p[1].as_f64().unwrap(), p[0].as_f64().unwrap()).unwrap();
         let areas: Vec<(String, String, Polygon)> = features
             .iter()
             .map(|f| {
                 let rings = f["geometry"]["coordinates"].as_array().unwrap();
-                let rings = rings
-                    .iter()
-                    .map(|r| r.as_array().unwrap().iter().map(pos).collect())
-                    .collect();
+                let rings = rings.iter().map(|r| r.as_array().unwrap().iter().map(pos).collect()).collect();
                 let props = &f["properties"];
-                let class = props["stadsdelsomrade"]
-                    .as_str()
-                    .unwrap()
-                    .to_lowercase()
-                    .replace('å', "a");
-                (
-                    props["stadsdel"].as_str().unwrap().to_owned(),
-                    class,
-                    Polygon::new(vec![rings]).unwrap(),
-                )
+                let class = props["stadsdelsomrade"].as_str().unwrap().to_lowercase().replace('å', "a");
+                (props["stadsdel"].as_str().unwrap().to_owned(), class, Polygon::new(vec![rings]).unwrap())
             })
             .collect();
         let spec = MapSpec {
@@ -701,8 +562,7 @@ mod tests {
             assert!(svg.contains(&format!("<title>{name}</title>")), "{name}");
         }
         assert!(
-            svg.contains(r#"class="area spanga-tensta""#)
-                && svg.contains(r#"class="area rinkeby-kista""#)
+            svg.contains(r#"class="area spanga-tensta""#) && svg.contains(r#"class="area rinkeby-kista""#)
         );
         let height: f64 = attrs(&svg, "svg", "height")[0].parse().unwrap();
         let pts = path_points(&svg);
@@ -716,9 +576,6 @@ mod tests {
         // The drawing fills the width (minus the margin) in one direction or the other.
         let max_x = pts.iter().map(|p| p.0).fold(0.0, f64::max);
         let max_y = pts.iter().map(|p| p.1).fold(0.0, f64::max);
-        assert!(
-            max_x > 580.0 || max_y > height - 20.0,
-            "max ({max_x}, {max_y})"
-        );
+        assert!(max_x > 580.0 || max_y > height - 20.0, "max ({max_x}, {max_y})");
     }
 }

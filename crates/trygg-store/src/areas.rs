@@ -31,9 +31,10 @@ impl Store {
     /// must exist and sit at a higher level.
     pub async fn upsert_area(&self, area: &Area) -> Result<()> {
         area.validate()?;
-        let boundary = area.boundary.as_ref().map(|b| {
-            serde_json::json!({"type": "MultiPolygon", "coordinates": b.to_lon_lat()}).to_string()
-        });
+        let boundary = area
+            .boundary
+            .as_ref()
+            .map(|b| serde_json::json!({"type": "MultiPolygon", "coordinates": b.to_lon_lat()}).to_string());
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO areas (code, name, level, valid_from, valid_to, boundary, boundary_source, lat, lon, kind, exposed) \
@@ -61,18 +62,14 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         for p in &area.parents {
-            let level: Option<String> =
-                sqlx::query_scalar("SELECT level FROM areas WHERE code = $1")
-                    .bind(p.code.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
+            let level: Option<String> = sqlx::query_scalar("SELECT level FROM areas WHERE code = $1")
+                .bind(p.code.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
             let level: AreaLevel = match level {
                 Some(l) => l.parse()?,
                 None => {
-                    return Err(StoreError::NotFound {
-                        what: "parent area",
-                        key: p.code.to_string(),
-                    });
+                    return Err(StoreError::NotFound { what: "parent area", key: p.code.to_string() });
                 }
             };
             if level >= area.level {
@@ -83,13 +80,15 @@ impl Store {
                 )
                 .into());
             }
-            sqlx::query("INSERT INTO area_parents (child, parent, valid_from, valid_to) VALUES ($1, $2, $3, $4)")
-                .bind(area.code.as_str())
-                .bind(p.code.as_str())
-                .bind(date_text(p.valid_from))
-                .bind(date_text(p.valid_to))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO area_parents (child, parent, valid_from, valid_to) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(area.code.as_str())
+            .bind(p.code.as_str())
+            .bind(date_text(p.valid_from))
+            .bind(date_text(p.valid_to))
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -97,39 +96,20 @@ impl Store {
 
     /// One area with its boundary, or `None`.
     pub async fn area(&self, code: &AreaCode) -> Result<Option<Area>> {
-        let sql = concat!(
-            "SELECT ",
-            columns!(),
-            ", boundary FROM areas WHERE code = $1"
-        );
-        let Some(row) = sqlx::query(sql)
-            .bind(code.as_str())
-            .fetch_optional(&self.pool)
-            .await?
-        else {
+        let sql = concat!("SELECT ", columns!(), ", boundary FROM areas WHERE code = $1");
+        let Some(row) = sqlx::query(sql).bind(code.as_str()).fetch_optional(&self.pool).await? else {
             return Ok(None);
         };
         let mut area = area_from_row(&row, true)?;
-        area.parents = self
-            .parents_of(Some(code))
-            .await?
-            .remove(code)
-            .unwrap_or_default();
+        area.parents = self.parents_of(Some(code)).await?.remove(code).unwrap_or_default();
         Ok(Some(area))
     }
 
     /// All areas, optionally of one level, ordered by level and name.
     /// Boundaries are loaded only when asked for (they are large).
     pub async fn areas(&self, level: Option<AreaLevel>, with_boundary: bool) -> Result<Vec<Area>> {
-        let sql = if with_boundary {
-            select_areas!(", boundary")
-        } else {
-            select_areas!("")
-        };
-        let rows = sqlx::query(sql)
-            .bind(level.map(AreaLevel::as_str))
-            .fetch_all(&self.pool)
-            .await?;
+        let sql = if with_boundary { select_areas!(", boundary") } else { select_areas!("") };
+        let rows = sqlx::query(sql).bind(level.map(AreaLevel::as_str)).fetch_all(&self.pool).await?;
         let mut parents = self.parents_of(None).await?;
         rows.iter()
             .map(|row| {
@@ -143,16 +123,10 @@ impl Store {
     /// The areas that have (or had) `code` as a parent, with their memberships.
     pub async fn children(&self, code: &AreaCode, with_boundary: bool) -> Result<Vec<Area>> {
         let all = self.areas(None, with_boundary).await?;
-        Ok(all
-            .into_iter()
-            .filter(|a| a.parents.iter().any(|p| &p.code == code))
-            .collect())
+        Ok(all.into_iter().filter(|a| a.parents.iter().any(|p| &p.code == code)).collect())
     }
 
-    async fn parents_of(
-        &self,
-        child: Option<&AreaCode>,
-    ) -> Result<HashMap<AreaCode, Vec<AreaParent>>> {
+    async fn parents_of(&self, child: Option<&AreaCode>) -> Result<HashMap<AreaCode, Vec<AreaParent>>> {
         let rows = sqlx::query(
             "SELECT child, parent, valid_from, valid_to FROM area_parents \
              WHERE ($1 IS NULL OR child = $1) ORDER BY child, COALESCE(valid_from, ''), parent",

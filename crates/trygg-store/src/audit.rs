@@ -53,15 +53,7 @@ fn entry_hash(
     detail: &str,
 ) -> String {
     let mut h = Sha256::new();
-    for part in [
-        prev,
-        &seq.to_string(),
-        &at.to_string(),
-        actor,
-        action,
-        record,
-        detail,
-    ] {
+    for part in [prev, &seq.to_string(), &at.to_string(), actor, action, record, detail] {
         h.update((part.len() as u64).to_be_bytes());
         h.update(part.as_bytes());
     }
@@ -71,18 +63,11 @@ fn entry_hash(
 impl Store {
     /// Appends an entry. The one-row head table is updated first, which
     /// serialises writers on both backends, so the chain never forks.
-    pub async fn audit(
-        &self,
-        actor: &str,
-        action: &str,
-        record: &str,
-        detail: &str,
-    ) -> Result<AuditEntry> {
+    pub async fn audit(&self, actor: &str, action: &str, record: &str, detail: &str) -> Result<AuditEntry> {
         let mut tx = self.pool.begin().await?;
-        let row =
-            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *tx)
-                .await?;
+        let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await?;
         let seq: i64 = row.try_get("seq")?;
         let prev_hash: String = row.try_get("hash")?;
         let at = now_ms();
@@ -101,10 +86,7 @@ impl Store {
         .bind(&hash)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(AuditEntry {
             seq,
@@ -152,12 +134,7 @@ impl Store {
         let (mut expected_seq, mut prev) = (1i64, String::new());
         while let Some(r) = next_row(&mut rows).await? {
             let seq: i64 = r.try_get("seq")?;
-            let broken = |reason: &str| {
-                Ok(AuditVerification::Broken {
-                    seq,
-                    reason: reason.into(),
-                })
-            };
+            let broken = |reason: &str| Ok(AuditVerification::Broken { seq, reason: reason.into() });
             if seq != expected_seq {
                 return broken(&format!("entry {expected_seq} is missing"));
             }
@@ -182,22 +159,15 @@ impl Store {
             expected_seq += 1;
         }
         drop(rows);
-        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-            .fetch_one(&self.pool)
-            .await?;
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&self.pool).await?;
         let (head_seq, head_hash): (i64, String) = (head.try_get("seq")?, head.try_get("hash")?);
         if head_seq != expected_seq - 1 || head_hash != prev {
             return Ok(AuditVerification::Broken {
                 seq: head_seq,
-                reason: format!(
-                    "the log ends at entry {} but the head says {head_seq}",
-                    expected_seq - 1
-                ),
+                reason: format!("the log ends at entry {} but the head says {head_seq}", expected_seq - 1),
             });
         }
-        Ok(AuditVerification::Intact {
-            entries: expected_seq - 1,
-        })
+        Ok(AuditVerification::Intact { entries: expected_seq - 1 })
     }
 }
 
@@ -210,8 +180,6 @@ mod futures_util_lite {
     where
         S: Stream<Item = Result<T, E>> + Unpin,
     {
-        std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx))
-            .await
-            .transpose()
+        std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await.transpose()
     }
 }

@@ -44,6 +44,9 @@ pub enum StoreError {
     /// Stored data that does not parse back (edited by hand, or a bug).
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
+    /// A failure inside the process (a worker thread died).
+    #[error("internal error: {0}")]
+    Internal(String),
     /// Running the migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -56,10 +59,9 @@ impl StoreError {
     /// Maps a unique-constraint violation to [`StoreError::Conflict`].
     pub(crate) fn conflict_or(e: sqlx::Error, what: &'static str, key: &str) -> Self {
         match &e {
-            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict {
-                what,
-                key: key.to_owned(),
-            },
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                StoreError::Conflict { what, key: key.to_owned() }
+            }
             _ => StoreError::Database(e),
         }
     }

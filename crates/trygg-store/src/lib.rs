@@ -21,7 +21,7 @@ pub mod testing;
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StoreError;
 pub use migrate::SCHEMA_VERSION;
-pub use users::{NewUser, Session, User};
+pub use users::{NewAccount, NewUser, Session, User};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
@@ -77,13 +77,8 @@ impl Store {
         } else {
             options
         };
-        let pool = options
-            .connect(&url)
-            .await
-            .map_err(|e| StoreError::Connect {
-                url: redact(&url),
-                source: e,
-            })?;
+        let pool =
+            options.connect(&url).await.map_err(|e| StoreError::Connect { url: redact(&url), source: e })?;
         Ok(Self { pool, backend })
     }
 
@@ -110,12 +105,7 @@ fn backend_of(url: &str) -> Result<Backend> {
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Backend::Postgres)
     } else {
-        Err(Invalid::new(
-            "database URL",
-            &redact(url),
-            "sqlite://PATH or postgres://USER@HOST/DB",
-        )
-        .into())
+        Err(Invalid::new("database URL", &redact(url), "sqlite://PATH or postgres://USER@HOST/DB").into())
     }
 }
 
@@ -143,17 +133,13 @@ fn date_text(d: Option<Date>) -> Option<String> {
 }
 
 fn parse_date(field: &'static str, s: Option<String>) -> Result<Option<Date>> {
-    s.map(|s| {
-        s.parse::<Date>()
-            .map_err(|_| StoreError::Corrupt(format!("{field}: {s:?} is not a date")))
-    })
-    .transpose()
+    s.map(|s| s.parse::<Date>().map_err(|_| StoreError::Corrupt(format!("{field}: {s:?} is not a date"))))
+        .transpose()
 }
 
 fn parse<T: std::str::FromStr<Err = Invalid>>(row: &AnyRow, col: &str) -> Result<T> {
     let s: String = row.try_get(col)?;
-    s.parse()
-        .map_err(|e: Invalid| StoreError::Corrupt(format!("column {col}: {e}")))
+    s.parse().map_err(|e: Invalid| StoreError::Corrupt(format!("column {col}: {e}")))
 }
 
 /// An optional `f64` bind parameter that PostgreSQL always sees as
@@ -179,11 +165,7 @@ impl<'q> sqlx::Encode<'q, sqlx::Any> for OptF64 {
             // `Real` here is what sqlx maps to an `f64` NULL (see the type doc).
             None => buf.0.push(AnyValueKind::Null(AnyTypeInfoKind::Real)),
         }
-        Ok(if self.0.is_some() {
-            sqlx::encode::IsNull::No
-        } else {
-            sqlx::encode::IsNull::Yes
-        })
+        Ok(if self.0.is_some() { sqlx::encode::IsNull::No } else { sqlx::encode::IsNull::Yes })
     }
 }
 

@@ -25,19 +25,12 @@ impl Store {
         if let Some(database) = self.schema_version().await?
             && database > SCHEMA_VERSION
         {
-            return Err(StoreError::SchemaTooNew {
-                database,
-                binary: SCHEMA_VERSION,
-            });
+            return Err(StoreError::SchemaTooNew { database, binary: SCHEMA_VERSION });
         }
         let migrations = MIGRATIONS
             .iter()
             .map(|(version, description, sqlite, postgres)| {
-                let sql = if self.backend == Backend::Sqlite {
-                    *sqlite
-                } else {
-                    *postgres
-                };
+                let sql = if self.backend == Backend::Sqlite { *sqlite } else { *postgres };
                 Migration::new(
                     *version,
                     (*description).into(),
@@ -47,9 +40,7 @@ impl Store {
                 )
             })
             .collect();
-        Migrator::with_migrations(migrations)
-            .run(&self.pool)
-            .await?;
+        Migrator::with_migrations(migrations).run(&self.pool).await?;
         Ok(())
     }
 

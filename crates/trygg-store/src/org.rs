@@ -21,17 +21,12 @@ impl Store {
 
     /// All partner organisations by name.
     pub async fn partners(&self) -> Result<Vec<Partner>> {
-        let rows = sqlx::query("SELECT code, name, kind FROM partners ORDER BY name")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT code, name, kind FROM partners ORDER BY name").fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 let name: String = r.try_get("name")?;
-                Ok(Partner {
-                    code: parse(r, "code")?,
-                    name: Name::new(&name)?,
-                    kind: parse(r, "kind")?,
-                })
+                Ok(Partner { code: parse(r, "code")?, name: Name::new(&name)?, kind: parse(r, "kind")? })
             })
             .collect()
     }

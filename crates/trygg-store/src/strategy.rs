@@ -24,10 +24,7 @@ impl Store {
             "DELETE FROM strategy_areas WHERE strategy = $1",
             "DELETE FROM strategy_elements WHERE strategy = $1",
         ] {
-            sqlx::query(sql)
-                .bind(s.code.as_str())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sql).bind(s.code.as_str()).execute(&mut *tx).await?;
         }
         for area in &s.areas {
             sqlx::query("INSERT INTO strategy_areas (strategy, area) VALUES ($1, $2)")
@@ -56,9 +53,11 @@ impl Store {
 
     /// Every strategy version, newest first.
     pub async fn strategies(&self) -> Result<Vec<StrategyVersion>> {
-        let rows = sqlx::query("SELECT code, name, valid_from, valid_to FROM strategies ORDER BY valid_from DESC, code")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT code, name, valid_from, valid_to FROM strategies ORDER BY valid_from DESC, code",
+        )
+        .fetch_all(&self.pool)
+        .await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let code: Code = parse(&row, "code")?;
@@ -81,11 +80,7 @@ impl Store {
 
     /// The strategy version that applies on `date`, if any.
     pub async fn strategy_on(&self, date: Date) -> Result<Option<StrategyVersion>> {
-        Ok(self
-            .strategies()
-            .await?
-            .into_iter()
-            .find(|s| s.applies_on(date)))
+        Ok(self.strategies().await?.into_iter().find(|s| s.applies_on(date)))
     }
 
     async fn strategy_areas(&self, code: &Code) -> Result<Vec<Code>> {

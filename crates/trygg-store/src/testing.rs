@@ -25,21 +25,14 @@ impl TestDb {
         let url = format!("sqlite://{}", dir.path().join("test.db").display());
         let store = Store::connect(&url).await.expect("open SQLite");
         store.migrate().await.expect("migrate SQLite");
-        TestDb {
-            store,
-            url,
-            schema: None,
-            _dir: Some(dir),
-        }
+        TestDb { store, url, schema: None, _dir: Some(dir) }
     }
 
     /// A migrated PostgreSQL schema of its own, or `None` (with a note on
     /// stderr) when `TRYGG_TEST_POSTGRES_URL` is unset outside CI.
     pub async fn postgres() -> Option<TestDb> {
         let base = postgres_url()?;
-        let admin = Store::connect(&base)
-            .await
-            .expect("connect to TRYGG_TEST_POSTGRES_URL");
+        let admin = Store::connect(&base).await.expect("connect to TRYGG_TEST_POSTGRES_URL");
         let schema = format!("t_{:016x}", rand::random::<u64>());
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
             .execute(&admin.pool)
@@ -50,12 +43,7 @@ impl TestDb {
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
         let store = Store::connect(&url).await.expect("connect to test schema");
         store.migrate().await.expect("migrate PostgreSQL");
-        Some(TestDb {
-            store,
-            url,
-            schema: Some((base, schema)),
-            _dir: None,
-        })
+        Some(TestDb { store, url, schema: Some((base, schema)), _dir: None })
     }
 
     /// Which backend this is.
@@ -87,9 +75,7 @@ pub fn postgres_url() -> Option<String> {
             )
         }
         _ => {
-            eprintln!(
-                "note: TRYGG_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test"
-            );
+            eprintln!("note: TRYGG_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run of this test");
             None
         }
     }
@@ -113,8 +99,5 @@ where
 
 /// Runs one raw statement, for tests that must reach past the API (e.g. to tamper).
 pub async fn execute_raw(store: &Store, sql: &str) -> Result<u64, sqlx::Error> {
-    Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()))
-        .execute(&store.pool)
-        .await?
-        .rows_affected())
+    Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&store.pool).await?.rows_affected())
 }

@@ -4,7 +4,7 @@
 use crate::{Result, Store, StoreError, now_ms, parse};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use trygg_core::{Code, Email, Name, Role};
+use trygg_core::{Code, Email, Name, Password, Role, hash_password};
 
 /// A user account (the password hash is never loaded into it).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,6 +36,20 @@ pub struct NewUser {
     pub areas: Vec<Code>,
     /// An argon2id PHC string from [`trygg_core::hash_password`].
     pub password_hash: String,
+}
+
+/// A user to create from a plain password (see [`Store::add_user`]).
+pub struct NewAccount {
+    /// Login and contact address (unique).
+    pub email: Email,
+    /// Display name.
+    pub name: Name,
+    /// Role; `public` is not an account role.
+    pub role: Role,
+    /// The areas the role applies to.
+    pub areas: Vec<Code>,
+    /// The password, checked against the policy.
+    pub password: Password,
 }
 
 /// A signed-in session.
@@ -81,10 +95,7 @@ impl Store {
                 .await
                 .map_err(|e| match e {
                     sqlx::Error::Database(ref d) if d.is_foreign_key_violation() => {
-                        StoreError::NotFound {
-                            what: "area",
-                            key: area.to_string(),
-                        }
+                        StoreError::NotFound { what: "area", key: area.to_string() }
                     }
                     e => e.into(),
                 })?;
@@ -98,6 +109,18 @@ impl Store {
             areas: u.areas.clone(),
             disabled: false,
         })
+    }
+
+    /// Hashes the password on a blocking thread, creates the user and
+    /// records `user.create` by `actor` in the audit log.
+    pub async fn add_user(&self, actor: &str, account: NewAccount) -> Result<User> {
+        let NewAccount { email, name, role, areas, password } = account;
+        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| StoreError::Internal(format!("password hashing failed: {e}")))?;
+        let user = self.create_user(&NewUser { email, name, role, areas, password_hash }).await?;
+        self.audit(actor, "user.create", &format!("user:{}", user.id), role.as_str()).await?;
+        Ok(user)
     }
 
     /// All users by e-mail address.
@@ -114,17 +137,13 @@ impl Store {
 
     /// A user with their password hash, for signing in.
     pub async fn user_for_login(&self, email: &Email) -> Result<Option<(User, String)>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, role, disabled, password_hash FROM users WHERE email = $1",
-        )
-        .bind(email.as_str())
-        .fetch_optional(&self.pool)
-        .await?;
+        let row =
+            sqlx::query("SELECT id, email, name, role, disabled, password_hash FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(&self.pool)
+                .await?;
         match row {
-            Some(row) => Ok(Some((
-                self.user_from_row(&row).await?,
-                row.try_get("password_hash")?,
-            ))),
+            Some(row) => Ok(Some((self.user_from_row(&row).await?, row.try_get("password_hash")?))),
             None => Ok(None),
         }
     }
@@ -151,15 +170,9 @@ impl Store {
             .await?
             .rows_affected();
         if n == 0 {
-            return Err(StoreError::NotFound {
-                what: "user",
-                key: user_id.to_string(),
-            });
+            return Err(StoreError::NotFound { what: "user", key: user_id.to_string() });
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -173,10 +186,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if disabled {
-            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -257,10 +267,7 @@ impl Store {
     /// Removes expired sessions and login failures older than `keep_ms`.
     pub async fn prune(&self, keep_ms: i64) -> Result<()> {
         let now = now_ms();
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now).execute(&self.pool).await?;
         sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(now - keep_ms)
             .execute(&self.pool)
@@ -280,21 +287,16 @@ impl Store {
 
     /// How many failed logins `key` has had since `since_ms`.
     pub async fn login_failures_since(&self, key: &str, since_ms: i64) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
-                .bind(key)
-                .bind(since_ms)
-                .fetch_one(&self.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(since_ms)
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Forgets the failures of `key` (after a successful login).
     pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query("DELETE FROM login_failures WHERE key = $1").bind(key).execute(&self.pool).await?;
         Ok(())
     }
 }

@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use trygg_core::{
-    Area, AreaLevel, Code, Email, Name, Password, Period, Role, StrategyVersion, hash_password,
+    Area, AreaLevel, Code, Email, Name, Password, Period, Role, StrategyVersion,
 };
-use trygg_store::NewUser;
+use trygg_store::NewAccount;
 use utoipa::{OpenApi, ToSchema};
 
 #[derive(OpenApi)]
@@ -112,16 +112,9 @@ pub async fn areas(
     State(state): State<AppState>,
     Query(q): Query<AreaQuery>,
 ) -> Result<Json<AreaCollection>, ApiError> {
-    let level = q
-        .level
-        .as_deref()
-        .map(str::parse::<AreaLevel>)
-        .transpose()?;
+    let level = q.level.as_deref().map(str::parse::<AreaLevel>).transpose()?;
     let areas = state.store.areas(level, true).await?;
-    Ok(Json(AreaCollection {
-        kind: "FeatureCollection",
-        features: areas.iter().map(feature).collect(),
-    }))
+    Ok(Json(AreaCollection { kind: "FeatureCollection", features: areas.iter().map(feature).collect() }))
 }
 
 /// One area as a GeoJSON Feature.
@@ -131,18 +124,11 @@ pub async fn area(
     State(state): State<AppState>,
     Path(code): Path<String>,
 ) -> Result<Json<AreaFeature>, ApiError> {
-    let code = Code::new(&code).map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("area {code:?} does not exist"),
-        )
-    })?;
+    let code = Code::new(&code)
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, format!("area {code:?} does not exist")))?;
     match state.store.area(&code).await? {
         Some(a) => Ok(Json(feature(&a))),
-        None => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            format!("area {code:?} does not exist"),
-        )),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, format!("area {code:?} does not exist"))),
     }
 }
 
@@ -170,11 +156,7 @@ pub async fn period(Path(text): Path<String>) -> Result<Json<PeriodInfo>, ApiErr
     let p: Period = text.parse()?;
     Ok(Json(PeriodInfo {
         period: p.to_string(),
-        kind: if matches!(p, Period::Year(_)) {
-            "year"
-        } else {
-            "tertial"
-        },
+        kind: if matches!(p, Period::Year(_)) { "year" } else { "tertial" },
         start: p.start().to_string(),
         end_exclusive: p.end().to_string(),
         previous: p.previous().to_string(),
@@ -226,15 +208,7 @@ fn strategy_out(s: StrategyVersion) -> StrategyOut {
 /// Every strategy version with its directions, working methods and perspectives.
 #[utoipa::path(get, path = "/api/v1/strategies", responses((status = 200, body = Vec<StrategyOut>)))]
 pub async fn strategies(State(state): State<AppState>) -> Result<Json<Vec<StrategyOut>>, ApiError> {
-    Ok(Json(
-        state
-            .store
-            .strategies()
-            .await?
-            .into_iter()
-            .map(strategy_out)
-            .collect(),
-    ))
+    Ok(Json(state.store.strategies().await?.into_iter().map(strategy_out).collect()))
 }
 
 /// The signed-in user and the CSRF token that state-changing API calls
@@ -270,22 +244,14 @@ fn user_out(u: &trygg_store::User) -> UserOut {
 /// Who am I; gives the CSRF token for later calls.
 #[utoipa::path(get, path = "/api/v1/session", responses((status = 200, body = SessionOut), (status = 401, body = ErrorBody)))]
 pub async fn session(ctx: Ctx) -> Result<Json<SessionOut>, ApiError> {
-    let user = ctx
-        .user
-        .as_ref()
-        .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"))?;
-    Ok(Json(SessionOut {
-        user: user_out(user),
-        csrf_token: ctx.csrf.clone(),
-    }))
+    let user = ctx.user.as_ref().ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "sign in first"))?;
+    Ok(Json(SessionOut { user: user_out(user), csrf_token: ctx.csrf.clone() }))
 }
 
 /// Every user account (administrators only).
 #[utoipa::path(get, path = "/api/v1/users", responses((status = 200, body = Vec<UserOut>), (status = 403, body = ErrorBody)))]
 pub async fn users(State(state): State<AppState>) -> Result<Json<Vec<UserOut>>, ApiError> {
-    Ok(Json(
-        state.store.users().await?.iter().map(user_out).collect(),
-    ))
+    Ok(Json(state.store.users().await?.iter().map(user_out).collect()))
 }
 
 /// A user to create.
@@ -313,45 +279,14 @@ pub async fn create_user(
 ) -> Response {
     let result = async {
         let Json(input) = body.map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("malformed JSON body: {}", e.body_text()),
-            )
+            ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON body: {}", e.body_text()))
         })?;
-        let areas = input
-            .areas
-            .iter()
-            .map(|a| Code::new(a))
-            .collect::<Result<Vec<_>, _>>()?;
+        let areas = input.areas.iter().map(|a| Code::new(a)).collect::<Result<Vec<_>, _>>()?;
         let role: Role = input.role.parse()?;
-        let (email, name, password) = (
-            Email::new(&input.email)?,
-            Name::new(&input.name)?,
-            Password::new(&input.password)?,
-        );
-        let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "hashing failed"))?;
-        let user = state
-            .store
-            .create_user(&NewUser {
-                email,
-                name,
-                role,
-                areas,
-                password_hash,
-            })
-            .await?;
-        let _ = state
-            .store
-            .audit(
-                &ctx.actor(),
-                "user.create",
-                &format!("user:{}", user.id),
-                role.as_str(),
-            )
-            .await;
-        Ok::<_, ApiError>(user)
+        let (email, name, password) =
+            (Email::new(&input.email)?, Name::new(&input.name)?, Password::new(&input.password)?);
+        let account = NewAccount { email, name, role, areas, password };
+        Ok::<_, ApiError>(state.store.add_user(&ctx.actor(), account).await?)
     }
     .await;
     match result {

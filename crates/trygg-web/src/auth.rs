@@ -30,18 +30,10 @@ pub struct LoginForm {
 }
 
 /// `POST /login`.
-pub async fn login(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<LoginForm>,
-) -> Response {
+pub async fn login(State(state): State<AppState>, ctx: Ctx, Form(form): Form<LoginForm>) -> Response {
     let t = ctx.t();
     let again = |status: StatusCode, key: &'static str| {
-        (
-            status,
-            pages::login_page(&ctx, &form.email, &form.next, Some(t.get(key))),
-        )
-            .into_response()
+        (status, pages::login_page(&ctx, &form.email, &form.next, Some(t.get(key)))).into_response()
     };
     let Ok(email) = Email::new(&form.email) else {
         return again(StatusCode::UNAUTHORIZED, "login.failed");
@@ -74,30 +66,18 @@ pub async fn login(
     }
     match start_session(&state, &ctx, &user).await {
         Ok(cookie) => {
-            audit(
-                &state,
-                &format!("user:{}", user.id),
-                "login",
-                &format!("user:{}", user.id),
-            )
-            .await;
+            audit(&state, &format!("user:{}", user.id), "login", &format!("user:{}", user.id)).await;
             redirect_with_cookie(pages::safe_next(&form.next), cookie)
         }
         Err(e) => PageError::from_store(e, t).into_response(),
     }
 }
 
-async fn is_locked_out(
-    state: &AppState,
-    email_key: &str,
-    client_key: &str,
-) -> trygg_store::Result<bool> {
+async fn is_locked_out(state: &AppState, email_key: &str, client_key: &str) -> trygg_store::Result<bool> {
     let since = now_ms() - state.config.lockout_minutes * 60_000;
     let max = state.config.max_login_failures;
-    Ok(
-        state.store.login_failures_since(email_key, since).await? >= max
-            || state.store.login_failures_since(client_key, since).await? >= max * 4,
-    )
+    Ok(state.store.login_failures_since(email_key, since).await? >= max
+        || state.store.login_failures_since(client_key, since).await? >= max * 4)
 }
 
 /// The user if the password matches an enabled account. Unknown addresses
@@ -112,9 +92,7 @@ async fn check_password(
         Some((u, h)) if !u.disabled => (Some(u), h),
         _ => (None, dummy_hash().to_owned()),
     };
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     Ok(user.filter(|_| ok))
 }
 
@@ -139,20 +117,9 @@ async fn start_session(
     let max_age = state.config.session_hours * 3600;
     state
         .store
-        .create_session(
-            &sha256_hex(&token),
-            user.id,
-            &random_token(),
-            now_ms() + max_age * 1000,
-        )
+        .create_session(&sha256_hex(&token), user.id, &random_token(), now_ms() + max_age * 1000)
         .await?;
-    Ok(set_cookie(
-        SESSION_COOKIE,
-        &token,
-        max_age,
-        state.config.secure_cookies,
-        SameSite::Lax,
-    ))
+    Ok(set_cookie(SESSION_COOKIE, &token, max_age, state.config.secure_cookies, SameSite::Lax))
 }
 
 fn redirect_with_cookie(to: &str, cookie: axum::http::HeaderValue) -> Response {
@@ -178,16 +145,7 @@ pub async fn logout(State(state): State<AppState>, ctx: Ctx) -> Response {
         return PageError::from_store(e, ctx.t()).into_response();
     }
     audit(&state, &ctx.actor(), "logout", &ctx.actor()).await;
-    redirect_with_cookie(
-        "/",
-        set_cookie(
-            SESSION_COOKIE,
-            "",
-            0,
-            state.config.secure_cookies,
-            SameSite::Lax,
-        ),
-    )
+    redirect_with_cookie("/", set_cookie(SESSION_COOKIE, "", 0, state.config.secure_cookies, SameSite::Lax))
 }
 
 /// The password-change form.
@@ -213,11 +171,7 @@ pub async fn change_password(
         return PageError::new(StatusCode::UNAUTHORIZED, t.get("error.signin")).into_response();
     };
     let again = |key: &'static str| {
-        (
-            StatusCode::BAD_REQUEST,
-            pages::password_page(&ctx, Some(t.get(key)), None),
-        )
-            .into_response()
+        (StatusCode::BAD_REQUEST, pages::password_page(&ctx, Some(t.get(key)), None)).into_response()
     };
     match check_password(&state, &user.email, form.current.clone()).await {
         Ok(Some(_)) => {}
@@ -239,26 +193,12 @@ pub async fn change_password(
     };
     let result = async {
         state.store.set_password(user.id, &hash).await?;
-        start_session(
-            &state,
-            &Ctx {
-                session_hash: None,
-                ..ctx.clone()
-            },
-            &user,
-        )
-        .await
+        start_session(&state, &Ctx { session_hash: None, ..ctx.clone() }, &user).await
     }
     .await;
     match result {
         Ok(cookie) => {
-            audit(
-                &state,
-                &ctx.actor(),
-                "user.password",
-                &format!("user:{}", user.id),
-            )
-            .await;
+            audit(&state, &ctx.actor(), "user.password", &format!("user:{}", user.id)).await;
             redirect_with_cookie("/account/password?changed=1", cookie)
         }
         Err(e) => PageError::from_store(e, t).into_response(),

@@ -48,10 +48,7 @@ impl Ctx {
 
     /// The actor string for the audit log.
     pub fn actor(&self) -> String {
-        self.user.as_ref().map_or_else(
-            || format!("public:{}", self.client),
-            |u| format!("user:{}", u.id),
-        )
+        self.user.as_ref().map_or_else(|| format!("public:{}", self.client), |u| format!("user:{}", u.id))
     }
 
     /// The translation table for this request's language.
@@ -64,11 +61,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ctx {
     type Rejection = StatusCode;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Ctx>()
-            .cloned()
-            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+        parts.extensions.get::<Ctx>().cloned().ok_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
@@ -86,13 +79,7 @@ pub fn cookie_value<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Builds a `Set-Cookie` value with our flags: `HttpOnly`, `SameSite`, `Path=/`,
 /// and `Secure` when configured. `max_age_s` of 0 deletes the cookie.
-pub fn set_cookie(
-    name: &str,
-    value: &str,
-    max_age_s: i64,
-    secure: bool,
-    same_site: SameSite,
-) -> HeaderValue {
+pub fn set_cookie(name: &str, value: &str, max_age_s: i64, secure: bool, same_site: SameSite) -> HeaderValue {
     let c = Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -125,16 +112,11 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
         },
         None => None,
     };
-    let anon_csrf = cookie_value(headers, CSRF_COOKIE)
-        .filter(|v| v.len() == 64)
-        .map(str::to_owned);
+    let anon_csrf = cookie_value(headers, CSRF_COOKIE).filter(|v| v.len() == 64).map(str::to_owned);
     let new_anon_csrf = anon_csrf.is_none().then(random_token);
     let csrf = match &session {
         Some(s) => s.csrf_token.clone(),
-        None => anon_csrf
-            .clone()
-            .or_else(|| new_anon_csrf.clone())
-            .unwrap_or_default(),
+        None => anon_csrf.clone().or_else(|| new_anon_csrf.clone()).unwrap_or_default(),
     };
     let client = req
         .extensions()
@@ -153,16 +135,12 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
     let mut res = next.run(req).await;
     let secure = state.config.secure_cookies;
     if let Some(token) = new_anon_csrf {
-        res.headers_mut().append(
-            SET_COOKIE,
-            set_cookie(CSRF_COOKIE, &token, 86_400, secure, SameSite::Strict),
-        );
+        res.headers_mut()
+            .append(SET_COOKIE, set_cookie(CSRF_COOKIE, &token, 86_400, secure, SameSite::Strict));
     }
     if let Some(lang) = query_lang {
-        res.headers_mut().append(
-            SET_COOKIE,
-            set_cookie(LANG_COOKIE, lang.tag(), 31_536_000, secure, SameSite::Lax),
-        );
+        res.headers_mut()
+            .append(SET_COOKIE, set_cookie(LANG_COOKIE, lang.tag(), 31_536_000, secure, SameSite::Lax));
     }
     res
 }

@@ -23,10 +23,7 @@ struct PageErrorInfo(String);
 impl PageError {
     /// An error with a status and a message already in the visitor's language.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-        }
+        Self { status, message: message.into() }
     }
 
     /// Maps a store error: validation → 400 with its message, missing → 404,
@@ -34,9 +31,7 @@ impl PageError {
     pub fn from_store(e: StoreError, t: crate::i18n::Tr<'_>) -> Self {
         match e {
             StoreError::Invalid(i) => Self::new(StatusCode::BAD_REQUEST, i.to_string()),
-            StoreError::NotFound { .. } => {
-                Self::new(StatusCode::NOT_FOUND, t.get("error.not_found"))
-            }
+            StoreError::NotFound { .. } => Self::new(StatusCode::NOT_FOUND, t.get("error.not_found")),
             StoreError::Conflict { .. } => Self::new(StatusCode::CONFLICT, e.to_string()),
             other => {
                 tracing::error!(error = %other, "request failed");
@@ -96,21 +91,13 @@ pub struct ErrorDetail {
 impl ApiError {
     /// An error with a status and message.
     pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            message: message.into(),
-            field: None,
-        }
+        Self { status, message: message.into(), field: None }
     }
 }
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        Self {
-            status: StatusCode::BAD_REQUEST,
-            field: Some(e.field),
-            message: e.to_string(),
-        }
+        Self { status: StatusCode::BAD_REQUEST, field: Some(e.field), message: e.to_string() }
     }
 }
 
@@ -134,11 +121,7 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = ErrorBody {
-            error: ErrorDetail {
-                status: self.status.as_u16(),
-                message: self.message,
-                field: self.field,
-            },
+            error: ErrorDetail { status: self.status.as_u16(), message: self.message, field: self.field },
         };
         (self.status, Json(body)).into_response()
     }

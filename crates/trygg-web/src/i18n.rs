@@ -116,11 +116,7 @@ fn flatten(text: &str) -> HashMap<String, String> {
 
 fn walk(prefix: &str, table: &toml::Table, out: &mut HashMap<String, String>) {
     for (k, v) in table {
-        let key = if prefix.is_empty() {
-            k.clone()
-        } else {
-            format!("{prefix}.{k}")
-        };
+        let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
         match v {
             toml::Value::Table(t) => walk(&key, t, out),
             toml::Value::String(s) => {
@@ -161,10 +157,6 @@ mod tests {
                 }
             }
         }
-        assert_eq!(
-            missing,
-            Vec::<String>::new(),
-            "keys used but not translated"
-        );
+        assert_eq!(missing, Vec::<String>::new(), "keys used but not translated");
     }
 }

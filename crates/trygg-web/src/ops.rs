@@ -32,14 +32,9 @@ impl Metrics {
         out.push_str("# TYPE trygg_http_requests_total counter\n");
         let snapshot = self.requests.lock().map(|m| m.clone()).unwrap_or_default();
         for ((method, status), (n, _)) in &snapshot {
-            let _ = writeln!(
-                out,
-                "trygg_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}"
-            );
+            let _ = writeln!(out, "trygg_http_requests_total{{method=\"{method}\",status=\"{status}\"}} {n}");
         }
-        out.push_str(
-            "# HELP trygg_http_request_duration_seconds_sum Time spent serving requests.\n",
-        );
+        out.push_str("# HELP trygg_http_request_duration_seconds_sum Time spent serving requests.\n");
         out.push_str("# TYPE trygg_http_request_duration_seconds_sum counter\n");
         for ((method, status), (_, s)) in &snapshot {
             let _ = writeln!(
@@ -48,11 +43,7 @@ impl Metrics {
             );
         }
         out.push_str("# HELP trygg_build_info Build information.\n# TYPE trygg_build_info gauge\n");
-        let _ = writeln!(
-            out,
-            "trygg_build_info{{version=\"{}\"}} 1",
-            env!("CARGO_PKG_VERSION")
-        );
+        let _ = writeln!(out, "trygg_build_info{{version=\"{}\"}} 1", env!("CARGO_PKG_VERSION"));
         out
     }
 }
@@ -64,9 +55,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let path = req.uri().path().to_owned();
     let res = next.run(req).await;
     let elapsed = start.elapsed().as_secs_f64();
-    state
-        .metrics
-        .record(&method, res.status().as_u16(), elapsed);
+    state.metrics.record(&method, res.status().as_u16(), elapsed);
     tracing::info!(%method, %path, status = res.status().as_u16(), ms = elapsed * 1000.0, "request");
     res
 }
@@ -89,12 +78,6 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 
 /// `GET /metrics`: Prometheus text format.
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
         .into_response()
 }

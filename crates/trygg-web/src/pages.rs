@@ -12,10 +12,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use trygg_core::{
     Area, AreaLevel, Code, Date, ElementKind, Email, Name, Password, Role, StrategyVersion,
-    hash_password,
 };
 use trygg_report::map::{MapPoint, MapShape, MapSpec, render_svg};
-use trygg_store::{AuditEntry, AuditVerification, NewUser, User};
+use trygg_store::{AuditEntry, AuditVerification, NewAccount, User};
 
 /// What the shared layout (`base.html`) needs.
 pub struct Layout<'a> {
@@ -100,8 +99,7 @@ pub fn encode(s: &str) -> String {
 
 /// A local path to return to after signing in; anything else becomes `/`.
 pub fn safe_next(next: &str) -> &str {
-    let local =
-        next.starts_with('/') && !next.starts_with("//") && !next.contains(['\\', '\r', '\n']);
+    let local = next.starts_with('/') && !next.starts_with("//") && !next.contains(['\\', '\r', '\n']);
     if local { next } else { "/" }
 }
 
@@ -116,11 +114,7 @@ fn stockholm() -> jiff::tz::TimeZone {
 /// Formats epoch milliseconds in Swedish time.
 fn local_time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
-        .map(|ts| {
-            ts.to_zoned_datetime(stockholm())
-                .strftime("%Y-%m-%d %H:%M:%S")
-                .to_string()
-        })
+        .map(|ts| ts.to_zoned_datetime(stockholm()).strftime("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
 }
 
@@ -136,11 +130,7 @@ struct ErrorPage<'a> {
 pub fn error_page(ctx: &Ctx, status: StatusCode, message: &str) -> Response {
     let t = ctx.t();
     let title = t.get("error.title");
-    html(ErrorPage {
-        l: Layout::new(ctx, t, title),
-        status: status.as_u16(),
-        message,
-    })
+    html(ErrorPage { l: Layout::new(ctx, t, title), status: status.as_u16(), message })
 }
 
 struct DistrictLink {
@@ -188,11 +178,8 @@ pub async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
         Ok(a) => a,
         Err(e) => return PageError::from_store(e, t).into_response(),
     };
-    let group_of = |a: &Area| {
-        MAP_GROUPS
-            .into_iter()
-            .find(|g| a.parents.iter().any(|p| p.code.as_str() == *g))
-    };
+    let group_of =
+        |a: &Area| MAP_GROUPS.into_iter().find(|g| a.parents.iter().any(|p| p.code.as_str() == *g));
     let districts: Vec<(&Area, &str, String)> = areas
         .iter()
         .filter(|a| a.level == AreaLevel::District && a.boundary.is_some())
@@ -202,20 +189,13 @@ pub async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
     let places: Vec<&Area> = areas
         .iter()
         .filter(|a| {
-            a.level == AreaLevel::Place
-                && a.parents.iter().any(|p| district_codes.contains(&&p.code))
+            a.level == AreaLevel::Place && a.parents.iter().any(|p| district_codes.contains(&&p.code))
         })
         .collect();
     let title = t.get("start.title");
     let classes: Vec<String> = districts
         .iter()
-        .map(|(a, group, _)| {
-            if a.exposed {
-                format!("{group} exposed")
-            } else {
-                (*group).to_owned()
-            }
-        })
+        .map(|(a, group, _)| if a.exposed { format!("{group} exposed") } else { (*group).to_owned() })
         .collect();
     let spec = MapSpec {
         id: "jarva-map",
@@ -237,12 +217,7 @@ pub async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
         points: places
             .iter()
             .filter_map(|p| {
-                Some(MapPoint {
-                    label: p.name.as_str(),
-                    at: p.location?,
-                    class: "place",
-                    show_label: false,
-                })
+                Some(MapPoint { label: p.name.as_str(), at: p.location?, class: "place", show_label: false })
             })
             .collect(),
         width: 720,
@@ -259,13 +234,7 @@ pub async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
         validity: format!("{} – {}", s.valid_from, s.valid_to),
     });
     let overviews = overviews(&areas, t);
-    html(StartPage {
-        l: Layout::new(&ctx, t, title),
-        map,
-        overviews,
-        strategy,
-        elements,
-    })
+    html(StartPage { l: Layout::new(&ctx, t, title), map, overviews, strategy, elements })
 }
 
 /// The strategy in force today, or else the most recent one.
@@ -273,9 +242,7 @@ async fn latest_strategy(state: &AppState) -> trygg_store::Result<Option<Strateg
     let all = state.store.strategies().await?;
     let today = today();
     let current = all.iter().position(|s| s.applies_on(today));
-    Ok(current
-        .or((!all.is_empty()).then_some(0))
-        .map(|i| all[i].clone()))
+    Ok(current.or((!all.is_empty()).then_some(0)).map(|i| all[i].clone()))
 }
 
 fn strategy_groups(s: &StrategyVersion) -> Vec<ElementGroup> {
@@ -300,22 +267,14 @@ fn overviews(areas: &[Area], t: Tr<'_>) -> Vec<Overview> {
         };
         let districts: Vec<DistrictLink> = areas
             .iter()
-            .filter(|a| {
-                a.level == AreaLevel::District && a.parents.iter().any(|p| p.code == da.code)
-            })
-            .map(|a| DistrictLink {
-                code: a.code.to_string(),
-                name: a.name.to_string(),
-                exposed: a.exposed,
-            })
+            .filter(|a| a.level == AreaLevel::District && a.parents.iter().any(|p| p.code == da.code))
+            .map(|a| DistrictLink { code: a.code.to_string(), name: a.name.to_string(), exposed: a.exposed })
             .collect();
         let places = areas
             .iter()
             .filter(|p| {
                 p.level == AreaLevel::Place
-                    && p.parents
-                        .iter()
-                        .any(|pp| districts.iter().any(|d| d.code == pp.code.as_str()))
+                    && p.parents.iter().any(|pp| districts.iter().any(|d| d.code == pp.code.as_str()))
             })
             .count();
         out.push(Overview {
@@ -334,9 +293,9 @@ fn validity_text(from: Option<Date>, to: Option<Date>, t: Tr<'_>) -> String {
         (None, None) => String::new(),
         (Some(f), None) => t.fill("validity.from", "date", &f.to_string()),
         (None, Some(to)) => t.fill("validity.to", "date", &to.to_string()),
-        (Some(f), Some(to)) => t
-            .fill("validity.between", "from", &f.to_string())
-            .replace("{to}", &to.to_string()),
+        (Some(f), Some(to)) => {
+            t.fill("validity.between", "from", &f.to_string()).replace("{to}", &to.to_string())
+        }
     }
 }
 
@@ -378,11 +337,7 @@ pub async fn areas(State(state): State<AppState>, ctx: Ctx) -> Response {
                         .map(|p| {
                             let name = names.get(&p.code).copied().unwrap_or(p.code.as_str());
                             let v = validity_text(p.valid_from, p.valid_to, t);
-                            if v.is_empty() {
-                                name.to_owned()
-                            } else {
-                                format!("{name} ({v})")
-                            }
+                            if v.is_empty() { name.to_owned() } else { format!("{name} ({v})") }
                         })
                         .collect::<Vec<_>>()
                         .join(", "),
@@ -393,10 +348,7 @@ pub async fn areas(State(state): State<AppState>, ctx: Ctx) -> Response {
         })
         .filter(|(_, rows)| !rows.is_empty())
         .collect();
-    html(AreasPage {
-        l: Layout::new(&ctx, t, t.get("areas.title")),
-        groups,
-    })
+    html(AreasPage { l: Layout::new(&ctx, t, t.get("areas.title")), groups })
 }
 
 #[derive(Template)]
@@ -414,51 +366,28 @@ struct AreaPage<'a> {
 /// `GET /areas/{code}`: one area, its place in the hierarchy and its map.
 pub async fn area(State(state): State<AppState>, ctx: Ctx, Path(code): Path<String>) -> Response {
     let t = ctx.t();
-    let not_found =
-        || PageError::new(StatusCode::NOT_FOUND, t.get("error.not_found")).into_response();
+    let not_found = || PageError::new(StatusCode::NOT_FOUND, t.get("error.not_found")).into_response();
     let Ok(code) = Code::new(&code) else {
         return not_found();
     };
-    let (area, all) = match tokio::try_join!(state.store.area(&code), state.store.areas(None, true))
-    {
+    let (area, all) = match tokio::try_join!(state.store.area(&code), state.store.areas(None, true)) {
         Ok((Some(a), all)) => (a, all),
         Ok((None, _)) => return not_found(),
         Err(e) => return PageError::from_store(e, t).into_response(),
     };
-    let name_of = |c: &Code| {
-        all.iter()
-            .find(|a| &a.code == c)
-            .map_or(c.to_string(), |a| a.name.to_string())
-    };
+    let name_of = |c: &Code| all.iter().find(|a| &a.code == c).map_or(c.to_string(), |a| a.name.to_string());
     let parents = area
         .parents
         .iter()
-        .map(|p| {
-            (
-                p.code.to_string(),
-                name_of(&p.code),
-                validity_text(p.valid_from, p.valid_to, t),
-            )
-        })
+        .map(|p| (p.code.to_string(), name_of(&p.code), validity_text(p.valid_from, p.valid_to, t)))
         .collect();
     // Children as of today, or as of the area's last day if it has ended.
-    let on = area
-        .valid_to
-        .filter(|end| *end < today())
-        .unwrap_or_else(today);
-    let child_areas: Vec<&Area> = all
-        .iter()
-        .filter(|a| a.is_valid_on(on) && a.parents_on(on).any(|p| p == &area.code))
-        .collect();
+    let on = area.valid_to.filter(|end| *end < today()).unwrap_or_else(today);
+    let child_areas: Vec<&Area> =
+        all.iter().filter(|a| a.is_valid_on(on) && a.parents_on(on).any(|p| p == &area.code)).collect();
     let children = child_areas
         .iter()
-        .map(|a| {
-            (
-                a.code.to_string(),
-                a.name.to_string(),
-                t.get(level_key(a.level)).to_owned(),
-            )
-        })
+        .map(|a| (a.code.to_string(), a.name.to_string(), t.get(level_key(a.level)).to_owned()))
         .collect();
     let map = area_map(&area, &child_areas, t);
     let title = area.name.to_string();
@@ -474,10 +403,7 @@ pub async fn area(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Stri
 }
 
 fn area_map(area: &Area, children: &[&Area], t: Tr<'_>) -> Option<String> {
-    let hrefs: Vec<String> = children
-        .iter()
-        .map(|c| format!("/areas/{}", c.code))
-        .collect();
+    let hrefs: Vec<String> = children.iter().map(|c| format!("/areas/{}", c.code)).collect();
     let mut shapes: Vec<MapShape> = children
         .iter()
         .zip(&hrefs)
@@ -503,12 +429,7 @@ fn area_map(area: &Area, children: &[&Area], t: Tr<'_>) -> Option<String> {
     let points: Vec<MapPoint> = children
         .iter()
         .filter_map(|c| {
-            Some(MapPoint {
-                label: c.name.as_str(),
-                at: c.location?,
-                class: "place",
-                show_label: true,
-            })
+            Some(MapPoint { label: c.name.as_str(), at: c.location?, class: "place", show_label: true })
         })
         .chain(area.location.map(|at| MapPoint {
             label: area.name.as_str(),
@@ -558,12 +479,7 @@ pub async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
 pub fn login_page(ctx: &Ctx, email: &str, next: &str, error: Option<&str>) -> Response {
     let t = ctx.t();
     let next = safe_next(next);
-    html(LoginPage {
-        l: Layout::new(ctx, t, t.get("login.title")),
-        email,
-        next,
-        error,
-    })
+    html(LoginPage { l: Layout::new(ctx, t, t.get("login.title")), email, next, error })
 }
 
 #[derive(Template)]
@@ -591,11 +507,7 @@ pub async fn password_form(ctx: Ctx, Query(q): Query<ChangedQuery>) -> Response 
 /// The password page with an optional error or notice.
 pub fn password_page(ctx: &Ctx, error: Option<&str>, notice: Option<&str>) -> Response {
     let t = ctx.t();
-    html(PasswordPage {
-        l: Layout::new(ctx, t, t.get("password.title")),
-        error,
-        notice,
-    })
+    html(PasswordPage { l: Layout::new(ctx, t, t.get("password.title")), error, notice })
 }
 
 struct UserRow {
@@ -626,8 +538,7 @@ async fn users_page(
     notice: Option<String>,
 ) -> Response {
     let t = ctx.t();
-    let (users, areas) = match tokio::try_join!(state.store.users(), state.store.areas(None, false))
-    {
+    let (users, areas) = match tokio::try_join!(state.store.users(), state.store.areas(None, false)) {
         Ok(x) => x,
         Err(e) => return PageError::from_store(e, t).into_response(),
     };
@@ -638,36 +549,17 @@ async fn users_page(
             email: u.email.to_string(),
             name: u.name.to_string(),
             role: t.get(role_key(u.role)).to_owned(),
-            areas: u
-                .areas
-                .iter()
-                .map(Code::as_str)
-                .collect::<Vec<_>>()
-                .join(", "),
+            areas: u.areas.iter().map(Code::as_str).collect::<Vec<_>>().join(", "),
             disabled: u.disabled,
         })
         .collect();
-    let roles = Role::assignable()
-        .map(|r| (r.as_str(), t.get(role_key(r))))
-        .collect();
+    let roles = Role::assignable().map(|r| (r.as_str(), t.get(role_key(r)))).collect();
     let areas = areas
         .into_iter()
         .filter(|a| a.level != AreaLevel::Place)
-        .map(|a| {
-            (
-                a.code.to_string(),
-                format!("{} ({})", a.name, t.get(level_key(a.level))),
-            )
-        })
+        .map(|a| (a.code.to_string(), format!("{} ({})", a.name, t.get(level_key(a.level)))))
         .collect();
-    let page = UsersPage {
-        l: Layout::new(ctx, t, t.get("users.title")),
-        users,
-        roles,
-        areas,
-        error,
-        notice,
-    };
+    let page = UsersPage { l: Layout::new(ctx, t, t.get("users.title")), users, roles, areas, error, notice };
     (status, html(page)).into_response()
 }
 
@@ -683,17 +575,9 @@ pub async fn create_user(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
     let t = ctx.t();
-    let field = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map_or("", |(_, v)| v.as_str())
-    };
-    let areas: Result<Vec<Code>, _> = fields
-        .iter()
-        .filter(|(k, _)| k == "area")
-        .map(|(_, v)| Code::new(v))
-        .collect();
+    let field = |name: &str| fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
+    let areas: Result<Vec<Code>, _> =
+        fields.iter().filter(|(k, _)| k == "area").map(|(_, v)| Code::new(v)).collect();
     let parsed = (|| {
         Ok::<_, trygg_core::Invalid>((
             Email::new(field("email"))?,
@@ -706,42 +590,11 @@ pub async fn create_user(
     let (email, name, role, areas, password) = match parsed {
         Ok(p) => p,
         Err(e) => {
-            return users_page(
-                &state,
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                Some(e.to_string()),
-                None,
-            )
-            .await;
+            return users_page(&state, &ctx, StatusCode::BAD_REQUEST, Some(e.to_string()), None).await;
         }
     };
-    let Ok(password_hash) = tokio::task::spawn_blocking(move || hash_password(&password)).await
-    else {
-        return PageError::new(StatusCode::INTERNAL_SERVER_ERROR, t.get("error.internal"))
-            .into_response();
-    };
-    match state
-        .store
-        .create_user(&NewUser {
-            email,
-            name,
-            role,
-            areas,
-            password_hash,
-        })
-        .await
-    {
+    match state.store.add_user(&ctx.actor(), NewAccount { email, name, role, areas, password }).await {
         Ok(u) => {
-            let _ = state
-                .store
-                .audit(
-                    &ctx.actor(),
-                    "user.create",
-                    &format!("user:{}", u.id),
-                    role.as_str(),
-                )
-                .await;
             users_page(
                 &state,
                 &ctx,
@@ -755,16 +608,7 @@ pub async fn create_user(
             e @ (trygg_store::StoreError::Conflict { .. }
             | trygg_store::StoreError::NotFound { .. }
             | trygg_store::StoreError::Invalid(_)),
-        ) => {
-            users_page(
-                &state,
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                Some(e.to_string()),
-                None,
-            )
-            .await
-        }
+        ) => users_page(&state, &ctx, StatusCode::BAD_REQUEST, Some(e.to_string()), None).await,
         Err(e) => PageError::from_store(e, t).into_response(),
     }
 }
@@ -808,15 +652,8 @@ pub async fn set_disabled(
     if let Err(e) = state.store.set_user_disabled(id, disabled).await {
         return PageError::from_store(e, t).into_response();
     }
-    let action = if disabled {
-        "user.disable"
-    } else {
-        "user.enable"
-    };
-    let _ = state
-        .store
-        .audit(&ctx.actor(), action, &format!("user:{id}"), "")
-        .await;
+    let action = if disabled { "user.disable" } else { "user.enable" };
+    let _ = state.store.audit(&ctx.actor(), action, &format!("user:{id}"), "").await;
     Redirect::to("/admin/users").into_response()
 }
 
@@ -846,14 +683,10 @@ pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Response {
             Err(e) => return PageError::from_store(e, t).into_response(),
         };
     let (intact, status) = match verification {
-        AuditVerification::Intact { entries } => {
-            (true, t.fill("audit.intact", "n", &entries.to_string()))
+        AuditVerification::Intact { entries } => (true, t.fill("audit.intact", "n", &entries.to_string())),
+        AuditVerification::Broken { seq, reason } => {
+            (false, t.fill("audit.broken", "seq", &seq.to_string()).replace("{reason}", &reason))
         }
-        AuditVerification::Broken { seq, reason } => (
-            false,
-            t.fill("audit.broken", "seq", &seq.to_string())
-                .replace("{reason}", &reason),
-        ),
     };
     let rows = entries
         .into_iter()
@@ -865,25 +698,14 @@ pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Response {
             record: e.record,
         })
         .collect();
-    let _ = state
-        .store
-        .audit(&ctx.actor(), "audit.read", "audit_log", "")
-        .await;
-    html(AuditPage {
-        l: Layout::new(&ctx, t, t.get("audit.title")),
-        intact,
-        status,
-        rows,
-    })
+    let _ = state.store.audit(&ctx.actor(), "audit.read", "audit_log", "").await;
+    html(AuditPage { l: Layout::new(&ctx, t, t.get("audit.title")), intact, status, rows })
 }
 
 /// `GET /static/{file}`: the stylesheet and script compiled into the binary.
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
-        "style.css" => (
-            include_str!("../assets/style.css"),
-            "text/css; charset=utf-8",
-        ),
+        "style.css" => (include_str!("../assets/style.css"), "text/css; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, mime)], body).into_response()
@@ -896,13 +718,7 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_login() {
         assert_eq!(safe_next("/areas/tensta"), "/areas/tensta");
-        for bad in [
-            "",
-            "https://evil.example",
-            "//evil.example",
-            "/\\evil",
-            "/a\r\nSet-Cookie: x",
-        ] {
+        for bad in ["", "https://evil.example", "//evil.example", "/\\evil", "/a\r\nSet-Cookie: x"] {
             assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
         assert_eq!(encode("/a b?c"), "/a%20b%3Fc");

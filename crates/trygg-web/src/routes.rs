@@ -24,14 +24,8 @@ pub const EVERYONE: &[Role] = &[
     Role::SocialServices,
 ];
 /// Every signed-in role.
-pub const SIGNED_IN: &[Role] = &[
-    Role::Admin,
-    Role::Coordinator,
-    Role::Steering,
-    Role::Member,
-    Role::Partner,
-    Role::SocialServices,
-];
+pub const SIGNED_IN: &[Role] =
+    &[Role::Admin, Role::Coordinator, Role::Steering, Role::Member, Role::Partner, Role::SocialServices];
 /// Administrators only.
 pub const ADMIN: &[Role] = &[Role::Admin];
 
@@ -55,136 +49,40 @@ impl RouteSpec {
     }
 }
 
-fn route(
-    method: Method,
-    path: &'static str,
-    example: &'static str,
-    allow: &'static [Role],
-) -> RouteSpec {
-    RouteSpec {
-        method,
-        path,
-        example,
-        allow,
-    }
+fn route(method: Method, path: &'static str, example: &'static str, allow: &'static [Role]) -> RouteSpec {
+    RouteSpec { method, path, example, allow }
 }
 
 fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Method as M;
     vec![
         (route(M::GET, "/", "/", EVERYONE), get(pages::start)),
+        (route(M::GET, "/areas", "/areas", EVERYONE), get(pages::areas)),
+        (route(M::GET, "/areas/{code}", "/areas/tensta", EVERYONE), get(pages::area)),
+        (route(M::GET, "/login", "/login", EVERYONE), get(pages::login_form)),
+        (route(M::POST, "/login", "/login", EVERYONE), post(auth::login)),
+        (route(M::POST, "/logout", "/logout", SIGNED_IN), post(auth::logout)),
+        (route(M::GET, "/account/password", "/account/password", SIGNED_IN), get(pages::password_form)),
+        (route(M::POST, "/account/password", "/account/password", SIGNED_IN), post(auth::change_password)),
+        (route(M::GET, "/admin/users", "/admin/users", ADMIN), get(pages::users)),
+        (route(M::POST, "/admin/users", "/admin/users", ADMIN), post(pages::create_user)),
         (
-            route(M::GET, "/areas", "/areas", EVERYONE),
-            get(pages::areas),
-        ),
-        (
-            route(M::GET, "/areas/{code}", "/areas/tensta", EVERYONE),
-            get(pages::area),
-        ),
-        (
-            route(M::GET, "/login", "/login", EVERYONE),
-            get(pages::login_form),
-        ),
-        (
-            route(M::POST, "/login", "/login", EVERYONE),
-            post(auth::login),
-        ),
-        (
-            route(M::POST, "/logout", "/logout", SIGNED_IN),
-            post(auth::logout),
-        ),
-        (
-            route(M::GET, "/account/password", "/account/password", SIGNED_IN),
-            get(pages::password_form),
-        ),
-        (
-            route(M::POST, "/account/password", "/account/password", SIGNED_IN),
-            post(auth::change_password),
-        ),
-        (
-            route(M::GET, "/admin/users", "/admin/users", ADMIN),
-            get(pages::users),
-        ),
-        (
-            route(M::POST, "/admin/users", "/admin/users", ADMIN),
-            post(pages::create_user),
-        ),
-        (
-            route(
-                M::POST,
-                "/admin/users/{id}/disabled",
-                "/admin/users/1/disabled",
-                ADMIN,
-            ),
+            route(M::POST, "/admin/users/{id}/disabled", "/admin/users/1/disabled", ADMIN),
             post(pages::set_disabled),
         ),
-        (
-            route(M::GET, "/admin/audit", "/admin/audit", ADMIN),
-            get(pages::audit),
-        ),
-        (
-            route(M::GET, "/static/{file}", "/static/style.css", EVERYONE),
-            get(pages::asset),
-        ),
-        (
-            route(M::GET, "/healthz", "/healthz", EVERYONE),
-            get(ops::healthz),
-        ),
-        (
-            route(M::GET, "/readyz", "/readyz", EVERYONE),
-            get(ops::readyz),
-        ),
-        (
-            route(M::GET, "/metrics", "/metrics", EVERYONE),
-            get(ops::metrics),
-        ),
-        (
-            route(
-                M::GET,
-                "/api/v1/openapi.json",
-                "/api/v1/openapi.json",
-                EVERYONE,
-            ),
-            get(api::openapi),
-        ),
-        (
-            route(M::GET, "/api/v1/areas", "/api/v1/areas", EVERYONE),
-            get(api::areas),
-        ),
-        (
-            route(
-                M::GET,
-                "/api/v1/areas/{code}",
-                "/api/v1/areas/tensta",
-                EVERYONE,
-            ),
-            get(api::area),
-        ),
-        (
-            route(
-                M::GET,
-                "/api/v1/periods/{period}",
-                "/api/v1/periods/2025-T2",
-                EVERYONE,
-            ),
-            get(api::period),
-        ),
-        (
-            route(M::GET, "/api/v1/strategies", "/api/v1/strategies", EVERYONE),
-            get(api::strategies),
-        ),
-        (
-            route(M::GET, "/api/v1/session", "/api/v1/session", SIGNED_IN),
-            get(api::session),
-        ),
-        (
-            route(M::GET, "/api/v1/users", "/api/v1/users", ADMIN),
-            get(api::users),
-        ),
-        (
-            route(M::POST, "/api/v1/users", "/api/v1/users", ADMIN),
-            post(api::create_user),
-        ),
+        (route(M::GET, "/admin/audit", "/admin/audit", ADMIN), get(pages::audit)),
+        (route(M::GET, "/static/{file}", "/static/style.css", EVERYONE), get(pages::asset)),
+        (route(M::GET, "/healthz", "/healthz", EVERYONE), get(ops::healthz)),
+        (route(M::GET, "/readyz", "/readyz", EVERYONE), get(ops::readyz)),
+        (route(M::GET, "/metrics", "/metrics", EVERYONE), get(ops::metrics)),
+        (route(M::GET, "/api/v1/openapi.json", "/api/v1/openapi.json", EVERYONE), get(api::openapi)),
+        (route(M::GET, "/api/v1/areas", "/api/v1/areas", EVERYONE), get(api::areas)),
+        (route(M::GET, "/api/v1/areas/{code}", "/api/v1/areas/tensta", EVERYONE), get(api::area)),
+        (route(M::GET, "/api/v1/periods/{period}", "/api/v1/periods/2025-T2", EVERYONE), get(api::period)),
+        (route(M::GET, "/api/v1/strategies", "/api/v1/strategies", EVERYONE), get(api::strategies)),
+        (route(M::GET, "/api/v1/session", "/api/v1/session", SIGNED_IN), get(api::session)),
+        (route(M::GET, "/api/v1/users", "/api/v1/users", ADMIN), get(api::users)),
+        (route(M::POST, "/api/v1/users", "/api/v1/users", ADMIN), post(api::create_user)),
     ]
 }
 
@@ -199,10 +97,9 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     for (spec, handler) in entries() {
         let path = spec.path;
-        let guarded = handler
-            .route_layer(from_fn_with_state(state.clone(), move |s, req, next| {
-                access(spec.clone(), s, req, next)
-            }));
+        let guarded = handler.route_layer(from_fn_with_state(state.clone(), move |s, req, next| {
+            access(spec.clone(), s, req, next)
+        }));
         router = router.route(path, guarded);
     }
     router
@@ -222,12 +119,7 @@ async fn not_found(ctx: Ctx, req: Request) -> Response {
     }
 }
 
-async fn access(
-    spec: RouteSpec,
-    State(state): State<AppState>,
-    req: Request,
-    next: Next,
-) -> Response {
+async fn access(spec: RouteSpec, State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(ctx) = req.extensions().get::<Ctx>().cloned() else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
@@ -252,11 +144,7 @@ async fn refuse(spec: &RouteSpec, ctx: &Ctx, state: &AppState) -> Response {
         };
     }
     let record = format!("{} {}", spec.method, ctx.path);
-    if let Err(e) = state
-        .store
-        .audit(&ctx.actor(), "access.denied", &record, ctx.role().as_str())
-        .await
-    {
+    if let Err(e) = state.store.audit(&ctx.actor(), "access.denied", &record, ctx.role().as_str()).await {
         tracing::error!(error = %e, "audit of a refused request failed");
     }
     if spec.is_api() {

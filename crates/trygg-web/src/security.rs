@@ -52,28 +52,12 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "same-origin");
     set(h, "cross-origin-opener-policy", "same-origin");
-    set(
-        h,
-        "permissions-policy",
-        "camera=(), microphone=(), geolocation=(self)",
-    );
+    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(self)");
     if !h.contains_key(header::CACHE_CONTROL) {
-        set(
-            h,
-            "cache-control",
-            if is_static {
-                "public, max-age=3600"
-            } else {
-                "no-store"
-            },
-        );
+        set(h, "cache-control", if is_static { "public, max-age=3600" } else { "no-store" });
     }
     if state.config.secure_cookies {
-        set(
-            h,
-            "strict-transport-security",
-            "max-age=31536000; includeSubDomains",
-        );
+        set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
     }
     res
 }
@@ -89,10 +73,7 @@ pub async fn check_csrf(ctx: &Ctx, req: Request) -> Result<Request, Response> {
         let t = ctx.t();
         crate::error::PageError::new(StatusCode::FORBIDDEN, t.get("error.csrf")).into_response()
     };
-    if let (Some(origin), Some(host)) = (
-        req.headers().get(header::ORIGIN),
-        req.headers().get(header::HOST),
-    ) {
+    if let (Some(origin), Some(host)) = (req.headers().get(header::ORIGIN), req.headers().get(header::HOST)) {
         let origin = origin.to_str().unwrap_or("");
         let host = host.to_str().unwrap_or("");
         let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
@@ -101,11 +82,7 @@ pub async fn check_csrf(ctx: &Ctx, req: Request) -> Result<Request, Response> {
         }
     }
     if let Some(token) = req.headers().get("x-csrf-token") {
-        return if constant_time_eq(token.as_bytes(), ctx.csrf.as_bytes()) {
-            Ok(req)
-        } else {
-            Err(refuse())
-        };
+        return if constant_time_eq(token.as_bytes(), ctx.csrf.as_bytes()) { Ok(req) } else { Err(refuse()) };
     }
     let is_form = req
         .headers()
@@ -120,11 +97,7 @@ pub async fn check_csrf(ctx: &Ctx, req: Request) -> Result<Request, Response> {
         .await
         .map_err(|_| StatusCode::PAYLOAD_TOO_LARGE.into_response())?;
     let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
-    let token = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
+    let token = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.as_str()).unwrap_or("");
     if ctx.csrf.is_empty() || !constant_time_eq(token.as_bytes(), ctx.csrf.as_bytes()) {
         return Err(refuse());
     }
@@ -143,9 +116,6 @@ mod tests {
         assert!(constant_time_eq(a.as_bytes(), a.as_bytes()));
         assert!(!constant_time_eq(a.as_bytes(), b.as_bytes()));
         assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

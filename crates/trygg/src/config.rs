@@ -35,8 +35,8 @@ impl Settings {
         if !required && !path.exists() {
             return Ok(Self::default());
         }
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("{}: invalid configuration", path.display()))
     }
 
@@ -46,10 +46,7 @@ impl Settings {
         match (flag, demo) {
             (Some(url), _) => url.to_owned(),
             (None, true) => DEMO_DATABASE.to_owned(),
-            (None, false) => self
-                .database
-                .clone()
-                .unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
+            (None, false) => self.database.clone().unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
         }
     }
 

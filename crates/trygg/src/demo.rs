@@ -3,8 +3,8 @@
 
 use anyhow::Result;
 use std::net::SocketAddr;
-use trygg_core::{Code, Email, Name, Password, Role, hash_password};
-use trygg_store::{NewUser, Store, StoreError};
+use trygg_core::{Code, Email, Name, Password, Role};
+use trygg_store::{NewAccount, Store, StoreError};
 
 /// A demo login to print.
 pub struct DemoLogin {
@@ -19,36 +19,11 @@ pub struct DemoLogin {
 /// (role, e-mail, name, areas)
 const USERS: &[(Role, &str, &str, &[&str])] = &[
     (Role::Admin, "admin@demo.trygg.se", "Ada Administratör", &[]),
-    (
-        Role::Coordinator,
-        "samordnare@demo.trygg.se",
-        "Sara Samordnare",
-        &["jarva"],
-    ),
-    (
-        Role::Steering,
-        "styrgrupp@demo.trygg.se",
-        "Stig Styrgrupp",
-        &["jarva"],
-    ),
-    (
-        Role::Member,
-        "arbetsgrupp@demo.trygg.se",
-        "Maja Arbetsgrupp",
-        &["tensta"],
-    ),
-    (
-        Role::Partner,
-        "partner@demo.trygg.se",
-        "Pelle Fastighetsägare",
-        &["tensta"],
-    ),
-    (
-        Role::SocialServices,
-        "socialtjanst@demo.trygg.se",
-        "Sofia Socialsekreterare",
-        &["jarva"],
-    ),
+    (Role::Coordinator, "samordnare@demo.trygg.se", "Sara Samordnare", &["jarva"]),
+    (Role::Steering, "styrgrupp@demo.trygg.se", "Stig Styrgrupp", &["jarva"]),
+    (Role::Member, "arbetsgrupp@demo.trygg.se", "Maja Arbetsgrupp", &["tensta"]),
+    (Role::Partner, "partner@demo.trygg.se", "Pelle Fastighetsägare", &["tensta"]),
+    (Role::SocialServices, "socialtjanst@demo.trygg.se", "Sofia Socialsekreterare", &["jarva"]),
 ];
 
 /// The password of a demo user: public by design, printed at start.
@@ -62,33 +37,18 @@ pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
     let mut logins = Vec::new();
     for (role, email, name, areas) in USERS {
         let password = demo_password(*role);
-        let new = NewUser {
+        let account = NewAccount {
             email: Email::new(email)?,
             name: Name::new(name)?,
             role: *role,
-            areas: areas
-                .iter()
-                .map(|a| Code::new(a))
-                .collect::<Result<_, _>>()?,
-            password_hash: {
-                let p = Password::new(&password)?;
-                tokio::task::spawn_blocking(move || hash_password(&p)).await?
-            },
+            areas: areas.iter().map(|a| Code::new(a)).collect::<Result<_, _>>()?,
+            password: Password::new(&password)?,
         };
-        match store.create_user(&new).await {
-            Ok(u) => {
-                store
-                    .audit("system", "user.create", &format!("user:{}", u.id), "demo")
-                    .await?;
-            }
-            Err(StoreError::Conflict { .. }) => {}
+        match store.add_user("system", account).await {
+            Ok(_) | Err(StoreError::Conflict { .. }) => {}
             Err(e) => return Err(e.into()),
         }
-        logins.push(DemoLogin {
-            email: (*email).to_owned(),
-            password,
-            role: *role,
-        });
+        logins.push(DemoLogin { email: (*email).to_owned(), password, role: *role });
     }
     Ok(logins)
 }

@@ -8,8 +8,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use config::Settings;
 use std::process::ExitCode;
-use trygg_core::{Code, Email, Name, Password, Role, hash_password};
-use trygg_store::{AuditVerification, NewUser, Store};
+use trygg_core::{Code, Email, Name, Password, Role};
+use trygg_store::{AuditVerification, NewAccount, Store};
 
 /// Trygg: knowledge-based safety and crime-prevention work for a municipality.
 #[derive(Parser)]
@@ -107,9 +107,7 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
-            let report = trygg_import::seed::seed_jarva(&store)
-                .await
-                .context("seeding Järva failed")?;
+            let report = trygg_import::seed::seed_jarva(&store).await.context("seeding Järva failed")?;
             println!(
                 "database ready ({}); seeded: {report}",
                 trygg_store::redact(&settings.database_url(cli.database.as_deref(), false))
@@ -119,29 +117,19 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Serve { bind, demo } => {
             let url = settings.database_url(cli.database.as_deref(), demo);
             let store = open(&url).await?;
-            let addr = bind
-                .or(settings.bind)
-                .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
+            let addr = bind.or(settings.bind).unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
             if demo {
                 let logins = demo::prepare(&store).await?;
                 demo::print_banner(&addr, &url, &logins);
             }
             let state = trygg_web::AppState::new(store, settings.web_config());
             tracing::info!(%addr, database = %trygg_store::redact(&url), "serving");
-            trygg_web::serve(state, addr)
-                .await
-                .with_context(|| format!("cannot serve on {addr}"))
+            trygg_web::serve(state, addr).await.with_context(|| format!("cannot serve on {addr}"))
         }
         Command::User { command } => {
-            user(
-                command,
-                &open(&settings.database_url(cli.database.as_deref(), false)).await?,
-            )
-            .await
+            user(command, &open(&settings.database_url(cli.database.as_deref(), false)).await?).await
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
-        } => {
+        Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
             match store.verify_audit().await? {
                 AuditVerification::Intact { entries } => {
@@ -165,56 +153,21 @@ async fn open(url: &str) -> Result<Store> {
 
 async fn user(command: UserCommand, store: &Store) -> Result<()> {
     match command {
-        UserCommand::Add {
-            email,
-            role,
-            areas,
-            name,
-        } => {
+        UserCommand::Add { email, role, areas, name } => {
             let email = Email::new(&email)?;
             let role: Role = role.parse()?;
-            let areas = areas
-                .iter()
-                .map(|a| Code::new(a))
-                .collect::<Result<Vec<_>, _>>()?;
+            let areas = areas.iter().map(|a| Code::new(a)).collect::<Result<Vec<_>, _>>()?;
             let name = Name::new(name.as_deref().unwrap_or(email.as_str()))?;
             let password = Password::new(&read_password()?)?;
-            let password_hash =
-                tokio::task::spawn_blocking(move || hash_password(&password)).await?;
-            let user = store
-                .create_user(&NewUser {
-                    email,
-                    name,
-                    role,
-                    areas,
-                    password_hash,
-                })
-                .await?;
-            store
-                .audit(
-                    "cli",
-                    "user.create",
-                    &format!("user:{}", user.id),
-                    role.as_str(),
-                )
-                .await?;
-            println!(
-                "added user {} ({}) with id {}",
-                user.email, user.role, user.id
-            );
+            let user = store.add_user("cli", NewAccount { email, name, role, areas, password }).await?;
+            println!("added user {} ({}) with id {}", user.email, user.role, user.id);
             Ok(())
         }
         UserCommand::List => {
             for u in store.users().await? {
                 let areas: Vec<&str> = u.areas.iter().map(Code::as_str).collect();
                 let state = if u.disabled { " (disabled)" } else { "" };
-                println!(
-                    "{}\t{}\t{}\t{}{state}",
-                    u.id,
-                    u.email,
-                    u.role,
-                    areas.join(",")
-                );
+                println!("{}\t{}\t{}\t{}{state}", u.id, u.email, u.role, areas.join(","));
             }
             Ok(())
         }

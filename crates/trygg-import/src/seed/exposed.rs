@@ -14,13 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use trygg_core::{Area, Code};
 
 /// The categories the file uses; `unknown` means the edition's status was not seen.
-const CATEGORIES: &[&str] = &[
-    "sarskilt_utsatt",
-    "riskomrade",
-    "utsatt",
-    "not_listed",
-    "unknown",
-];
+const CATEGORIES: &[&str] = &["sarskilt_utsatt", "riskomrade", "utsatt", "not_listed", "unknown"];
 
 /// One police area's classification in one edition.
 struct Entry {
@@ -33,10 +27,7 @@ struct Entry {
 /// The codes of the districts whose police area is `sarskilt_utsatt` in the
 /// latest edition that classifies it (an edition marked `unknown` is skipped:
 /// the 2025 edition's Stockholm part was not seen, so 2023 applies).
-pub(super) fn exposed_districts(
-    file: Embedded,
-    districts: &[Area],
-) -> Result<BTreeSet<Code>, SeedError> {
+pub(super) fn exposed_districts(file: Embedded, districts: &[Area]) -> Result<BTreeSet<Code>, SeedError> {
     let table = Table::parse(file)?;
     let mut latest: BTreeMap<String, Entry> = BTreeMap::new();
     for r in table.records() {
@@ -49,10 +40,7 @@ pub(super) fn exposed_districts(
         }
     }
     let mut exposed = BTreeSet::new();
-    for (area, e) in latest
-        .iter()
-        .filter(|(_, e)| e.category == "sarskilt_utsatt")
-    {
+    for (area, e) in latest.iter().filter(|(_, e)| e.category == "sarskilt_utsatt") {
         tracing::debug!(police_area = %area, edition = e.edition, "särskilt utsatt område");
         for name in e.districts.split(';').map(str::trim) {
             exposed.insert(district_code(file, e.line, name, districts)?);
@@ -63,9 +51,8 @@ pub(super) fn exposed_districts(
 
 fn entry(table: &Table, r: &StringRecord) -> Result<(String, Entry), SeedError> {
     let edition = table.get(r, "edition")?;
-    let edition = edition
-        .parse()
-        .map_err(|_| table.error(r, "edition", format!("{edition:?} is not a year")))?;
+    let edition =
+        edition.parse().map_err(|_| table.error(r, "edition", format!("{edition:?} is not a year")))?;
     let category = table.get(r, "category")?;
     if !CATEGORIES.contains(&category) {
         let msg = format!("{category:?}, expected one of {}", CATEGORIES.join(", "));
@@ -80,20 +67,11 @@ fn entry(table: &Table, r: &StringRecord) -> Result<(String, Entry), SeedError> 
     Ok((table.get(r, "police_area_name")?.to_owned(), entry))
 }
 
-fn district_code(
-    file: Embedded,
-    line: u64,
-    name: &str,
-    districts: &[Area],
-) -> Result<Code, SeedError> {
-    Code::from_name(name)
-        .ok()
-        .filter(|code| districts.iter().any(|d| &d.code == code))
-        .ok_or_else(|| {
-            let msg =
-                format!("line {line}, column jarva_stadsdelar: {name:?} is not a known district");
-            SeedError::data(file.name, msg)
-        })
+fn district_code(file: Embedded, line: u64, name: &str, districts: &[Area]) -> Result<Code, SeedError> {
+    Code::from_name(name).ok().filter(|code| districts.iter().any(|d| &d.code == code)).ok_or_else(|| {
+        let msg = format!("line {line}, column jarva_stadsdelar: {name:?} is not a known district");
+        SeedError::data(file.name, msg)
+    })
 }
 
 #[cfg(test)]
@@ -114,10 +92,7 @@ mod tests {
 
     fn exposed(rows: &str) -> Result<Vec<String>, SeedError> {
         let text: &'static str = format!("{HEADER}{rows}").leak();
-        let file = Embedded {
-            name: "u.csv",
-            text,
-        };
+        let file = Embedded { name: "u.csv", text };
         let codes = exposed_districts(file, &districts())?;
         Ok(codes.into_iter().map(String::from).collect())
     }
@@ -135,15 +110,8 @@ mod tests {
     #[test]
     fn unknown_districts_and_categories_are_errors() {
         let e = exposed("2023,Järva,sarskilt_utsatt,Järvafältet\n").unwrap_err();
-        assert!(
-            e.to_string()
-                .contains("\"Järvafältet\" is not a known district"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("\"Järvafältet\" is not a known district"), "{e}");
         let e = exposed("2023,Husby,very,Husby\n").unwrap_err();
-        assert!(
-            e.to_string().starts_with("u.csv: line 2, column category"),
-            "{e}"
-        );
+        assert!(e.to_string().starts_with("u.csv: line 2, column category"), "{e}");
     }
 }

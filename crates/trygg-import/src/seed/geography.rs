@@ -50,11 +50,7 @@ impl Geography {
     /// composed of its districts' polygons: the city's of all `districts`,
     /// a district area's of its members.
     pub(super) fn upper_areas(&self, districts: &[Area]) -> Result<Vec<Area>, SeedError> {
-        let mut city = Area::new(
-            self.city.code.clone(),
-            self.city.name.clone(),
-            AreaLevel::City,
-        );
+        let mut city = Area::new(self.city.code.clone(), self.city.name.clone(), AreaLevel::City);
         self.compose_boundary(&mut city, districts.iter())?;
         let mut areas = vec![city];
         for da in &self.district_areas {
@@ -62,10 +58,8 @@ impl Geography {
             area.parents = vec![self.city_parent()];
             area.valid_from = da.valid_from;
             area.valid_to = da.valid_to;
-            let members = da
-                .districts
-                .iter()
-                .filter_map(|name| districts.iter().find(|d| d.name.as_str() == name));
+            let members =
+                da.districts.iter().filter_map(|name| districts.iter().find(|d| d.name.as_str() == name));
             self.compose_boundary(&mut area, members)?;
             areas.push(area);
         }
@@ -84,27 +78,20 @@ impl Geography {
             .flat_map(|b| b.polygons().iter().cloned())
             .collect();
         let boundary = Polygon::new(polygons).map_err(|e| {
-            let msg = format!(
-                "area {}: no district boundaries to compose ({e})",
-                area.code
-            );
+            let msg = format!("area {}: no district boundaries to compose ({e})", area.code);
             SeedError::data(super::GEOGRAPHY.name, msg)
         })?;
         area.boundary = Some(boundary);
-        area.boundary_source = Some(format!(
-            "Sammansatt av stadsdelarnas gränser ({})",
-            self.boundary_source
-        ));
+        area.boundary_source =
+            Some(format!("Sammansatt av stadsdelarnas gränser ({})", self.boundary_source));
         Ok(())
     }
 
     /// Every district in the boundary file, with its boundary and parents.
     pub(super) fn districts(&self, file: Embedded) -> Result<Vec<Area>, SeedError> {
         let features = parse_boundaries(file.name, file.text, &self.name_property)?;
-        let districts = features
-            .into_iter()
-            .map(|f| self.district(file, f))
-            .collect::<Result<Vec<_>, _>>()?;
+        let districts =
+            features.into_iter().map(|f| self.district(file, f)).collect::<Result<Vec<_>, _>>()?;
         self.check_members_exist(&districts)?;
         Ok(districts)
     }
@@ -129,25 +116,13 @@ impl Geography {
             .district_areas
             .iter()
             .filter(|da| da.districts.iter().any(|d| d == district))
-            .map(|da| AreaParent {
-                code: da.code.clone(),
-                valid_from: da.valid_from,
-                valid_to: da.valid_to,
-            })
+            .map(|da| AreaParent { code: da.code.clone(), valid_from: da.valid_from, valid_to: da.valid_to })
             .collect();
-        if parents.is_empty() {
-            vec![self.city_parent()]
-        } else {
-            parents
-        }
+        if parents.is_empty() { vec![self.city_parent()] } else { parents }
     }
 
     fn city_parent(&self) -> AreaParent {
-        AreaParent {
-            code: self.city.code.clone(),
-            valid_from: None,
-            valid_to: None,
-        }
+        AreaParent { code: self.city.code.clone(), valid_from: None, valid_to: None }
     }
 
     /// Every district named in a district area must be in the boundary file.
@@ -155,10 +130,8 @@ impl Geography {
         for da in &self.district_areas {
             for name in &da.districts {
                 if !districts.iter().any(|d| d.name.as_str() == name) {
-                    let msg = format!(
-                        "district area {}: district {name:?} is not in the boundary file",
-                        da.code
-                    );
+                    let msg =
+                        format!("district area {}: district {name:?} is not in the boundary file", da.code);
                     return Err(SeedError::data(super::GEOGRAPHY.name, msg));
                 }
             }

@@ -30,10 +30,7 @@ struct Embedded {
 
 macro_rules! embedded {
     ($file:literal) => {
-        Embedded {
-            name: concat!("seed/", $file),
-            text: include_str!(concat!("../../seed/", $file)),
-        }
+        Embedded { name: concat!("seed/", $file), text: include_str!(concat!("../../seed/", $file)) }
     };
 }
 
@@ -66,10 +63,7 @@ pub enum SeedError {
 
 impl SeedError {
     fn data(file: &'static str, message: impl Into<String>) -> Self {
-        Self::Data {
-            file,
-            message: message.into(),
-        }
+        Self::Data { file, message: message.into() }
     }
 }
 
@@ -143,12 +137,7 @@ pub fn jarva() -> Result<Seed, SeedError> {
     check_areas(&areas)?;
     let strategy = org::strategy(STRATEGY, &areas)?;
     let org = org::Organisation::parse(ORGANISATION)?;
-    Ok(Seed {
-        areas,
-        strategy,
-        partners: org.partners,
-        groups: org.groups,
-    })
+    Ok(Seed { areas, strategy, partners: org.partners, groups: org.groups })
 }
 
 /// Area codes are unique across all levels, and every area is valid.
@@ -156,19 +145,14 @@ fn check_areas(areas: &[Area]) -> Result<(), SeedError> {
     let mut seen = BTreeSet::new();
     for a in areas {
         if !seen.insert(&a.code) {
-            let msg = format!(
-                "two areas have the code {} (one is {:?})",
-                a.code,
-                a.name.as_str()
-            );
+            let msg = format!("two areas have the code {} (one is {:?})", a.code, a.name.as_str());
             let file = match a.level {
                 AreaLevel::Place => PLACES.name,
                 _ => BOUNDARIES.name,
             };
             return Err(SeedError::data(file, msg));
         }
-        a.validate()
-            .map_err(|e| SeedError::data(GEOGRAPHY.name, format!("area {}: {e}", a.code)))?;
+        a.validate().map_err(|e| SeedError::data(GEOGRAPHY.name, format!("area {}: {e}", a.code)))?;
     }
     Ok(())
 }
@@ -208,9 +192,7 @@ impl Seed {
         }
         let report = self.report();
         let action = format!("seed.{name}");
-        store
-            .audit("system", &action, "areas", &report.to_string())
-            .await?;
+        store.audit("system", &action, "areas", &report.to_string()).await?;
         tracing::info!(%report, "{action} loaded");
         Ok(report)
     }

@@ -32,10 +32,7 @@ pub fn display_name(raw: &str) -> String {
             if i > 0 && GENERIC_WORDS.contains(&word.as_str()) {
                 word
             } else {
-                word.split('-')
-                    .map(capitalise)
-                    .collect::<Vec<_>>()
-                    .join("-")
+                word.split('-').map(capitalise).collect::<Vec<_>>().join("-")
             }
         })
         .collect::<Vec<_>>()
@@ -51,10 +48,7 @@ fn expand(word: &str) -> String {
 
 fn capitalise(part: &str) -> String {
     let mut chars = part.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -83,10 +77,7 @@ mod tests {
     fn hyphens_abbreviations_and_spacing() {
         assert_eq!(display_name("RINKEBY-KISTA"), "Rinkeby-Kista");
         assert_eq!(display_name("hässelby-vällingby"), "Hässelby-Vällingby");
-        assert_eq!(
-            display_name("ULVSUNDA INDUSTRIOMR"),
-            "Ulvsunda industriområde"
-        );
+        assert_eq!(display_name("ULVSUNDA INDUSTRIOMR"), "Ulvsunda industriområde");
         assert_eq!(display_name("  BROMMA   KYRKA "), "Bromma kyrka");
     }
 }

@@ -18,13 +18,8 @@ pub(super) struct Organisation {
 pub(super) fn strategy(file: Embedded, areas: &[Area]) -> Result<StrategyVersion, SeedError> {
     let s: StrategyVersion =
         toml::from_str(file.text).map_err(|e| SeedError::data(file.name, e.to_string()))?;
-    s.validate()
-        .map_err(|e| SeedError::data(file.name, e.to_string()))?;
-    if let Some(missing) = s
-        .areas
-        .iter()
-        .find(|c| !areas.iter().any(|a| &a.code == *c))
-    {
+    s.validate().map_err(|e| SeedError::data(file.name, e.to_string()))?;
+    if let Some(missing) = s.areas.iter().find(|c| !areas.iter().any(|a| &a.code == *c)) {
         let msg = format!("area {missing} is not seeded");
         return Err(SeedError::data(file.name, msg));
     }
@@ -35,8 +30,7 @@ impl Organisation {
     /// Parses and checks the organisation: unique codes, valid groups, and
     /// members that represent listed partners.
     pub(super) fn parse(file: Embedded) -> Result<Self, SeedError> {
-        let org: Self =
-            toml::from_str(file.text).map_err(|e| SeedError::data(file.name, e.to_string()))?;
+        let org: Self = toml::from_str(file.text).map_err(|e| SeedError::data(file.name, e.to_string()))?;
         org.check().map_err(|msg| SeedError::data(file.name, msg))?;
         Ok(org)
     }
@@ -55,10 +49,7 @@ impl Organisation {
     }
 }
 
-fn unique<'a>(
-    codes: impl Iterator<Item = &'a str>,
-    what: &str,
-) -> Result<BTreeSet<&'a str>, String> {
+fn unique<'a>(codes: impl Iterator<Item = &'a str>, what: &str) -> Result<BTreeSet<&'a str>, String> {
     let mut seen = BTreeSet::new();
     for code in codes {
         if !seen.insert(code) {

@@ -19,11 +19,8 @@ async fn count(store: &Store, level: AreaLevel) -> usize {
 async fn seeding_twice_gives_the_same_database(store: Store) {
     let first = seed_jarva(&store).await.unwrap();
     let areas = store.areas(None, true).await.unwrap();
-    let (strategies, partners, groups) = (
-        store.strategies().await.unwrap(),
-        store.partners().await.unwrap(),
-        store.groups().await.unwrap(),
-    );
+    let (strategies, partners, groups) =
+        (store.strategies().await.unwrap(), store.partners().await.unwrap(), store.groups().await.unwrap());
     let second = seed_jarva(&store).await.unwrap();
     assert_eq!(first, second);
     assert_eq!(store.areas(None, true).await.unwrap(), areas);
@@ -40,46 +37,26 @@ async fn seeding_twice_gives_the_same_database(store: Store) {
 async fn jarva_districts_change_district_area_on_the_merger(store: Store) {
     seed_jarva(&store).await.unwrap();
     for name in JARVA_DISTRICTS {
-        let area = store
-            .area(&Code::from_name(name).unwrap())
-            .await
-            .unwrap()
-            .unwrap();
+        let area = store.area(&Code::from_name(name).unwrap()).await.unwrap().unwrap();
         let old = if ["Akalla", "Hansta", "Husby", "Kista", "Rinkeby"].contains(&name) {
             "rinkeby-kista"
         } else {
             "spanga-tensta"
         };
         let expected = vec![
-            AreaParent {
-                code: code(old),
-                valid_from: None,
-                valid_to: Some(date(2023, 6, 30)),
-            },
-            AreaParent {
-                code: code("jarva"),
-                valid_from: Some(date(2023, 7, 1)),
-                valid_to: None,
-            },
+            AreaParent { code: code(old), valid_from: None, valid_to: Some(date(2023, 6, 30)) },
+            AreaParent { code: code("jarva"), valid_from: Some(date(2023, 7, 1)), valid_to: None },
         ];
         let mut parents = area.parents.clone();
         parents.sort_by_key(|p| p.valid_from);
         assert_eq!(parents, expected, "{name}");
     }
     let akalla = store.area(&code("akalla")).await.unwrap().unwrap();
-    let on = |y, m, d| {
-        akalla
-            .parents_on(date(y, m, d))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
+    let on = |y, m, d| akalla.parents_on(date(y, m, d)).cloned().collect::<Vec<_>>();
     assert_eq!(on(2023, 6, 30), [code("rinkeby-kista")]);
     assert_eq!(on(2023, 7, 1), [code("jarva")]);
     let vasastaden = store.area(&code("vasastaden")).await.unwrap().unwrap();
-    assert_eq!(
-        vasastaden.parents_on(date(2024, 1, 1)).collect::<Vec<_>>(),
-        [&code("stockholm")]
-    );
+    assert_eq!(vasastaden.parents_on(date(2024, 1, 1)).collect::<Vec<_>>(), [&code("stockholm")]);
 }
 
 async fn district_areas_have_their_dates_and_children(store: Store) {
@@ -88,9 +65,7 @@ async fn district_areas_have_their_dates_and_children(store: Store) {
         let store = store.clone();
         async move {
             let kids = store.children(&code(c), false).await.unwrap();
-            kids.into_iter()
-                .map(|a| a.name.to_string())
-                .collect::<BTreeSet<_>>()
+            kids.into_iter().map(|a| a.name.to_string()).collect::<BTreeSet<_>>()
         }
     };
     let expected: BTreeSet<_> = JARVA_DISTRICTS.iter().map(|s| s.to_string()).collect();
@@ -99,10 +74,7 @@ async fn district_areas_have_their_dates_and_children(store: Store) {
     assert_eq!(children("spanga-tensta").await.len(), 6);
     assert_eq!(children("stockholm").await.len(), 3 + 106);
     let jarva = store.area(&code("jarva")).await.unwrap().unwrap();
-    assert_eq!(
-        (jarva.valid_from, jarva.valid_to),
-        (Some(date(2023, 7, 1)), None)
-    );
+    assert_eq!((jarva.valid_from, jarva.valid_to), (Some(date(2023, 7, 1)), None));
     let st = store.area(&code("spanga-tensta")).await.unwrap().unwrap();
     assert_eq!(st.name.as_str(), "Spånga-Tensta");
     assert_eq!(st.valid_to, Some(date(2023, 6, 30)));
@@ -111,13 +83,7 @@ async fn district_areas_have_their_dates_and_children(store: Store) {
 async fn boundaries_round_trip(store: Store) {
     seed_jarva(&store).await.unwrap();
     let seeded = jarva().unwrap();
-    for c in [
-        "tensta",
-        "jarva",
-        "spanga-tensta",
-        "rinkeby-kista",
-        "stockholm",
-    ] {
+    for c in ["tensta", "jarva", "spanga-tensta", "rinkeby-kista", "stockholm"] {
         let original = seeded.areas.iter().find(|a| a.code.as_str() == c).unwrap();
         let stored = store.area(&code(c)).await.unwrap().unwrap();
         assert!(stored.boundary.is_some(), "{c}");
@@ -125,11 +91,7 @@ async fn boundaries_round_trip(store: Store) {
         assert_eq!(stored.boundary_source, original.boundary_source, "{c}");
     }
     let all = store.areas(None, true).await.unwrap();
-    assert!(
-        all.iter()
-            .filter(|a| a.level != AreaLevel::Place)
-            .all(|a| a.boundary.is_some())
-    );
+    assert!(all.iter().filter(|a| a.level != AreaLevel::Place).all(|a| a.boundary.is_some()));
 }
 
 async fn every_place_lies_in_its_district(store: Store) {
@@ -137,23 +99,13 @@ async fn every_place_lies_in_its_district(store: Store) {
     let places = store.areas(Some(AreaLevel::Place), false).await.unwrap();
     assert_eq!(places.len(), 11);
     for p in &places {
-        let [parent] = p.parents.as_slice() else {
-            panic!("{}: {:?}", p.code, p.parents)
-        };
+        let [parent] = p.parents.as_slice() else { panic!("{}: {:?}", p.code, p.parents) };
         assert_eq!((parent.valid_from, parent.valid_to), (None, None));
         let district = store.area(&parent.code).await.unwrap().unwrap();
         assert_eq!(district.level, AreaLevel::District);
         let at = p.location.unwrap();
-        assert!(
-            district.boundary.unwrap().contains(at),
-            "{} not in {}",
-            p.code,
-            parent.code
-        );
-        assert_eq!(
-            p.boundary_source.as_deref(),
-            Some("approximate position (±10 m), Trygg seed data")
-        );
+        assert!(district.boundary.unwrap().contains(at), "{} not in {}", p.code, parent.code);
+        assert_eq!(p.boundary_source.as_deref(), Some("approximate position (±10 m), Trygg seed data"));
     }
     let tc = store.area(&code("tensta-centrum")).await.unwrap().unwrap();
     assert_eq!(tc.kind.as_deref(), Some("centre"));
@@ -181,20 +133,10 @@ async fn the_strategy_has_its_elements_in_order(store: Store) {
     let s = store.strategy_on(date(2024, 5, 1)).await.unwrap().unwrap();
     assert_eq!(s.code, code("jarva-2020-2025"));
     assert_eq!(s.name.as_str(), "Trygghetsstrategi Järva 2020–2025");
-    assert_eq!(
-        (s.valid_from, s.valid_to),
-        (date(2020, 1, 1), date(2025, 12, 31))
-    );
+    assert_eq!((s.valid_from, s.valid_to), (date(2020, 1, 1), date(2025, 12, 31)));
     let areas: BTreeSet<_> = s.areas.iter().map(Code::as_str).collect();
-    assert_eq!(
-        areas,
-        BTreeSet::from(["jarva", "rinkeby-kista", "spanga-tensta"])
-    );
-    let names = |k| {
-        s.elements_of(k)
-            .map(|e| e.name.as_str())
-            .collect::<Vec<_>>()
-    };
+    assert_eq!(areas, BTreeSet::from(["jarva", "rinkeby-kista", "spanga-tensta"]));
+    let names = |k| s.elements_of(k).map(|e| e.name.as_str()).collect::<Vec<_>>();
     assert_eq!(
         names(ElementKind::Direction),
         [
@@ -213,55 +155,29 @@ async fn the_strategy_has_its_elements_in_order(store: Store) {
     );
     assert_eq!(
         names(ElementKind::Perspective),
-        [
-            "Jämställdhetsperspektiv",
-            "HBTQ-perspektiv",
-            "Barnrättsperspektiv",
-            "Funktionshinderperspektiv",
-        ]
+        ["Jämställdhetsperspektiv", "HBTQ-perspektiv", "Barnrättsperspektiv", "Funktionshinderperspektiv",]
     );
     assert_eq!(names(ElementKind::VulnerableGroup).len(), 3);
     let kinds: Vec<_> = s.elements.iter().map(|e| e.kind).collect();
-    assert!(
-        kinds.is_sorted(),
-        "directions, methods, perspectives, groups: {kinds:?}"
-    );
+    assert!(kinds.is_sorted(), "directions, methods, perspectives, groups: {kinds:?}");
     assert!(s.elements.iter().all(|e| !e.description.trim().is_empty()));
 }
 
 async fn partners_and_groups_are_seeded(store: Store) {
     seed_jarva(&store).await.unwrap();
     let partners = store.partners().await.unwrap();
-    let kind_of = |c: &str| {
-        partners
-            .iter()
-            .find(|p| p.code.as_str() == c)
-            .map(|p| p.kind)
-    };
+    let kind_of = |c: &str| partners.iter().find(|p| p.code.as_str() == c).map(|p| p.kind);
     assert_eq!(kind_of("polisen-lpo-jarva"), Some(PartnerKind::Police));
     assert_eq!(kind_of("jarva-sdf"), Some(PartnerKind::CityAdministration));
     assert_eq!(kind_of("svenska-bostader"), Some(PartnerKind::CityCompany));
     assert_eq!(kind_of("familjebostader"), Some(PartnerKind::CityCompany));
     assert_eq!(kind_of("region-stockholm"), Some(PartnerKind::Region));
-    assert_eq!(
-        kind_of("trafikkontoret"),
-        Some(PartnerKind::CityAdministration)
-    );
+    assert_eq!(kind_of("trafikkontoret"), Some(PartnerKind::CityAdministration));
     assert_eq!(kind_of("jobbtorg-stockholm"), Some(PartnerKind::JobCentre));
-    assert_eq!(
-        kind_of("socialtjansten-jarva"),
-        Some(PartnerKind::SocialServices)
-    );
+    assert_eq!(kind_of("socialtjansten-jarva"), Some(PartnerKind::SocialServices));
     let groups = store.groups().await.unwrap();
     let kinds: Vec<_> = groups.iter().map(|g| g.kind).collect();
-    assert_eq!(
-        kinds,
-        [
-            GroupKind::Steering,
-            GroupKind::Preparation,
-            GroupKind::Working
-        ]
-    );
+    assert_eq!(kinds, [GroupKind::Steering, GroupKind::Preparation, GroupKind::Working]);
     let members: Vec<_> = groups[0].members.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(members, ["Stadsdelsdirektör", "Lokalpolisområdeschef"]);
     assert_eq!(groups[2].end_date, Some(date(2025, 12, 31)));
@@ -272,10 +188,7 @@ async fn the_seed_is_audited(store: Store) {
     let report = seed_jarva(&store).await.unwrap();
     let entries = store.audit_entries(1).await.unwrap();
     let e = &entries[0];
-    assert_eq!(
-        (e.actor.as_str(), e.action.as_str(), e.record.as_str()),
-        ("system", "seed.jarva", "areas")
-    );
+    assert_eq!((e.actor.as_str(), e.action.as_str(), e.record.as_str()), ("system", "seed.jarva", "areas"));
     assert_eq!(e.detail, report.to_string());
 }
 

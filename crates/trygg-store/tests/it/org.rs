@@ -10,12 +10,7 @@ fn code(s: &str) -> Code {
 }
 
 fn element(kind: ElementKind, c: &str) -> StrategyElement {
-    StrategyElement {
-        kind,
-        code: code(c),
-        name: Name::new(c).unwrap(),
-        description: format!("about {c}"),
-    }
+    StrategyElement { kind, code: code(c), name: Name::new(c).unwrap(), description: format!("about {c}") }
 }
 
 async fn strategies_round_trip_and_apply_by_date(store: Store) {
@@ -34,10 +29,7 @@ async fn strategies_round_trip_and_apply_by_date(store: Store) {
     store.upsert_strategy(&s).await.unwrap();
     store.upsert_strategy(&s).await.unwrap();
     assert_eq!(store.strategies().await.unwrap(), vec![s.clone()]);
-    assert_eq!(
-        store.strategy_on(date(2025, 12, 31)).await.unwrap(),
-        Some(s)
-    );
+    assert_eq!(store.strategy_on(date(2025, 12, 31)).await.unwrap(), Some(s));
     assert_eq!(store.strategy_on(date(2026, 1, 1)).await.unwrap(), None);
 }
 
@@ -73,13 +65,7 @@ async fn partners_and_groups_round_trip(store: Store) {
         end_date: None,
         members: vec![],
     };
-    assert!(matches!(
-        store.upsert_group(&no_end).await,
-        Err(StoreError::Invalid(_))
-    ));
+    assert!(matches!(store.upsert_group(&no_end).await, Err(StoreError::Invalid(_))));
 }
 
-crate::conformance!(
-    strategies_round_trip_and_apply_by_date,
-    partners_and_groups_round_trip
-);
+crate::conformance!(strategies_round_trip_and_apply_by_date, partners_and_groups_round_trip);

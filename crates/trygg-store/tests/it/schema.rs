@@ -27,16 +27,7 @@ async fn a_newer_schema_is_a_clear_error(store: Store) {
         .unwrap();
     }
     let err = store.migrate().await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            StoreError::SchemaTooNew {
-                database: 9999,
-                binary: SCHEMA_VERSION
-            }
-        ),
-        "{err}"
-    );
+    assert!(matches!(err, StoreError::SchemaTooNew { database: 9999, binary: SCHEMA_VERSION }), "{err}");
     assert!(err.to_string().contains("upgrade trygg"));
 }
 
@@ -45,8 +36,5 @@ crate::conformance!(migrating_twice_is_a_no_op, a_newer_schema_is_a_clear_error)
 #[tokio::test]
 async fn unknown_url_schemes_are_refused() {
     let err = Store::connect("mysql://localhost/trygg").await.unwrap_err();
-    assert!(
-        err.to_string().contains("sqlite://PATH or postgres://"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("sqlite://PATH or postgres://"), "{err}");
 }

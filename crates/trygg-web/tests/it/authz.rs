@@ -19,9 +19,7 @@ async fn every_route_refuses_every_role_it_does_not_declare() {
                 Some(&id) => new_session(&app.store, id).await,
                 None => (format!("trygg_csrf={}", "a".repeat(64)), "a".repeat(64)),
             };
-            let req = app
-                .client
-                .request(spec.method.clone(), app.url(spec.example));
+            let req = app.client.request(spec.method.clone(), app.url(spec.example));
             let mut req = req.header(COOKIE, cookie).header("x-csrf-token", csrf);
             if spec.is_api() && spec.method != reqwest::Method::GET {
                 req = req.header(CONTENT_TYPE, "application/json").body("{}");
@@ -33,8 +31,7 @@ async fn every_route_refuses_every_role_it_does_not_declare() {
                 .get(LOCATION)
                 .and_then(|l| l.to_str().ok())
                 .is_some_and(|l| l.starts_with("/login"));
-            let refused =
-                matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) || to_login;
+            let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) || to_login;
             let allowed = spec.allow.contains(&role);
             checked += 1;
             if allowed == refused || status.is_server_error() {
@@ -45,11 +42,7 @@ async fn every_route_refuses_every_role_it_does_not_declare() {
             }
         }
     }
-    assert!(
-        failures.is_empty(),
-        "unexpected outcomes:\n{}",
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "unexpected outcomes:\n{}", failures.join("\n"));
     assert!(checked >= 24 * 7, "walked {checked} route × role pairs");
 }
 
@@ -58,18 +51,9 @@ async fn a_refused_signed_in_user_is_audited() {
     let app = App::start().await;
     let res = app.get_as(Role::Partner, "/admin/users").await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Din roll har inte behörighet")
-    );
+    assert!(res.text().await.unwrap().contains("Din roll har inte behörighet"));
     let entries = app.store.audit_entries(5).await.unwrap();
-    assert!(
-        entries
-            .iter()
-            .any(|e| e.action == "access.denied" && e.record == "GET /admin/users")
-    );
+    assert!(entries.iter().any(|e| e.action == "access.denied" && e.record == "GET /admin/users"));
 }
 
 #[tokio::test]

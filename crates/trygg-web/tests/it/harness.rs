@@ -36,11 +36,7 @@ impl App {
         for role in Role::assignable() {
             let user = store
                 .create_user(&NewUser {
-                    email: Email::new(&format!(
-                        "{}@test.trygg.se",
-                        role.as_str().replace('_', "-")
-                    ))
-                    .unwrap(),
+                    email: Email::new(&format!("{}@test.trygg.se", role.as_str().replace('_', "-"))).unwrap(),
                     name: Name::new(&format!("Test {}", role.as_str())).unwrap(),
                     role,
                     areas: vec![Code::new("jarva").unwrap()],
@@ -55,18 +51,8 @@ impl App {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let state = trygg_web::AppState::new(store.clone(), trygg_web::WebConfig::default());
         tokio::spawn(trygg_web::serve_on(state, listener));
-        let client = Client::builder()
-            .redirect(redirect::Policy::none())
-            .build()
-            .unwrap();
-        App {
-            base,
-            store,
-            client,
-            sessions,
-            users,
-            _db: db,
-        }
+        let client = Client::builder().redirect(redirect::Policy::none()).build().unwrap();
+        App { base, store, client, sessions, users, _db: db }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -119,12 +105,7 @@ impl App {
             .client
             .post(self.url("/login"))
             .header(COOKIE, format!("trygg_csrf={csrf_cookie}"))
-            .form(&[
-                ("csrf", token.as_str()),
-                ("email", email),
-                ("password", password),
-                ("next", "/"),
-            ])
+            .form(&[("csrf", token.as_str()), ("email", email), ("password", password), ("next", "/")])
             .send()
             .await
             .unwrap();
@@ -138,12 +119,7 @@ pub async fn new_session(store: &Store, user_id: i64) -> (String, String) {
     let token: String = (0..4).map(|_| format!("{:016x}", rand_u64())).collect();
     let csrf = format!("{:016x}", rand_u64());
     store
-        .create_session(
-            &sha256_hex(&token),
-            user_id,
-            &csrf,
-            trygg_store::now_ms() + 3_600_000,
-        )
+        .create_session(&sha256_hex(&token), user_id, &csrf, trygg_store::now_ms() + 3_600_000)
         .await
         .unwrap();
     (format!("trygg_session={token}"), csrf)
@@ -156,10 +132,7 @@ fn rand_u64() -> u64 {
 
 pub fn sha256_hex(s: &str) -> String {
     use sha2::{Digest, Sha256};
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The value a response sets for cookie `name`, if any.
@@ -172,11 +145,7 @@ pub fn cookie_from(res: &Response, name: &str) -> Option<String> {
 
 /// Every `Set-Cookie` header of a response.
 pub fn set_cookies(res: &Response) -> Vec<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok().map(str::to_owned))
-        .collect()
+    res.headers().get_all(SET_COOKIE).iter().filter_map(|v| v.to_str().ok().map(str::to_owned)).collect()
 }
 
 /// The value of a hidden input in an HTML page.

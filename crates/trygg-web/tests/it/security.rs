@@ -31,16 +31,8 @@ async fn forms_without_the_csrf_token_are_refused() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        res.status(),
-        StatusCode::FORBIDDEN,
-        "even the login form needs its token"
-    );
-    assert_eq!(
-        app.store.users().await.unwrap().len(),
-        6,
-        "nothing was created"
-    );
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "even the login form needs its token");
+    assert_eq!(app.store.users().await.unwrap().len(), 6, "nothing was created");
 }
 
 #[tokio::test]
@@ -62,31 +54,16 @@ async fn cross_site_origins_are_refused_even_with_a_token() {
 #[tokio::test]
 async fn every_response_carries_the_security_headers() {
     let app = App::start().await;
-    for path in [
-        "/",
-        "/login",
-        "/api/v1/areas",
-        "/nowhere",
-        "/static/style.css",
-    ] {
+    for path in ["/", "/login", "/api/v1/areas", "/nowhere", "/static/style.css"] {
         let res = app.get_as(Role::Public, path).await;
         let h = res.headers();
         let csp = h["content-security-policy"].to_str().unwrap();
-        assert!(
-            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
-            "{path}: {csp}"
-        );
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{path}: {csp}");
         assert!(!csp.contains("unsafe-inline"));
         assert_eq!(h["x-content-type-options"], "nosniff");
         assert_eq!(h["referrer-policy"], "same-origin");
     }
     let page = app.get_as(Role::Public, "/").await.text().await.unwrap();
-    assert!(
-        !page.contains("<script"),
-        "no script at all on the start page"
-    );
-    assert!(
-        !page.contains("style=\""),
-        "no inline styles (the CSP forbids them)"
-    );
+    assert!(!page.contains("<script"), "no script at all on the start page");
+    assert!(!page.contains("style=\""), "no inline styles (the CSP forbids them)");
 }

@@ -23,11 +23,7 @@ fn run(dir: &Path, args: &[&str]) -> Output {
 }
 
 fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]
@@ -60,43 +56,23 @@ fn init_is_idempotent_and_users_can_be_added() {
         assert!(o.status.success(), "{}", text(&o));
         assert!(text(&o).contains("117 districts"), "{}", text(&o));
     }
-    assert!(
-        dir.path().join("trygg.db").exists(),
-        "the default database is ./trygg.db"
-    );
+    assert!(dir.path().join("trygg.db").exists(), "the default database is ./trygg.db");
 
     let add = |email: &str, role: &str, password: Option<&str>| {
-        let mut c = trygg(
-            dir.path(),
-            &[
-                "user", "add", "--email", email, "--role", role, "--area", "jarva",
-            ],
-        );
+        let mut c = trygg(dir.path(), &["user", "add", "--email", email, "--role", role, "--area", "jarva"]);
         if let Some(p) = password {
             c.env("TRYGG_PASSWORD", p);
         }
         c.output().unwrap()
     };
-    let o = add(
-        "samordnare@trygg.se",
-        "coordinator",
-        Some("ett långt lösenord"),
-    );
+    let o = add("samordnare@trygg.se", "coordinator", Some("ett långt lösenord"));
     assert!(o.status.success(), "{}", text(&o));
-    let o = add(
-        "samordnare@trygg.se",
-        "coordinator",
-        Some("ett långt lösenord"),
-    );
+    let o = add("samordnare@trygg.se", "coordinator", Some("ett långt lösenord"));
     assert!(!o.status.success());
     assert!(text(&o).contains("already exists"), "{}", text(&o));
     let o = add("ny@trygg.se", "sheriff", Some("ett långt lösenord"));
     assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("one of admin, coordinator"),
-        "{}",
-        text(&o)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("one of admin, coordinator"), "{}", text(&o));
     let o = add("ny@trygg.se", "member", Some("kort"));
     assert!(text(&o).contains("10–256 characters"), "{}", text(&o));
     let o = add("ny@trygg.se", "member", None);
@@ -104,17 +80,9 @@ fn init_is_idempotent_and_users_can_be_added() {
     assert!(text(&o).contains("TRYGG_PASSWORD"), "{}", text(&o));
 
     let o = run(dir.path(), &["user", "list"]);
-    assert!(
-        text(&o).contains("samordnare@trygg.se\tcoordinator\tjarva"),
-        "{}",
-        text(&o)
-    );
+    assert!(text(&o).contains("samordnare@trygg.se\tcoordinator\tjarva"), "{}", text(&o));
     let o = run(dir.path(), &["audit", "verify"]);
-    assert!(
-        o.status.success() && text(&o).contains("audit log intact"),
-        "{}",
-        text(&o)
-    );
+    assert!(o.status.success() && text(&o).contains("audit log intact"), "{}", text(&o));
 }
 
 #[test]
@@ -122,36 +90,17 @@ fn configuration_errors_are_clear() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["--database", "mysql://localhost/x", "init"]);
     assert!(!o.status.success());
-    assert!(
-        String::from_utf8_lossy(&o.stderr).starts_with("error: "),
-        "{}",
-        text(&o)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error: "), "{}", text(&o));
     assert!(text(&o).contains("sqlite://PATH or postgres://"));
 
-    std::fs::write(
-        dir.path().join("trygg.toml"),
-        "databse = \"sqlite://x.db\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("trygg.toml"), "databse = \"sqlite://x.db\"\n").unwrap();
     let o = run(dir.path(), &["init"]);
     assert!(!o.status.success());
-    assert!(
-        text(&o).contains("trygg.toml") && text(&o).contains("databse"),
-        "{}",
-        text(&o)
-    );
+    assert!(text(&o).contains("trygg.toml") && text(&o).contains("databse"), "{}", text(&o));
 
-    std::fs::write(
-        dir.path().join("trygg.toml"),
-        "database = \"sqlite://from-file.db\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("trygg.toml"), "database = \"sqlite://from-file.db\"\n").unwrap();
     assert!(run(dir.path(), &["init"]).status.success());
-    assert!(
-        dir.path().join("from-file.db").exists(),
-        "the file's database is used"
-    );
+    assert!(dir.path().join("from-file.db").exists(), "the file's database is used");
 }
 
 #[tokio::test]
@@ -166,11 +115,7 @@ async fn a_database_from_a_newer_trygg_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let o = run(dir.path(), &["--database", &db.url, "init"]);
     assert!(!o.status.success());
-    assert!(
-        text(&o).contains("newer than this trygg knows"),
-        "{}",
-        text(&o)
-    );
+    assert!(text(&o).contains("newer than this trygg knows"), "{}", text(&o));
     db.finish().await;
 }
 
@@ -185,15 +130,9 @@ impl Drop for Server {
 }
 
 async fn serve(dir: &Path, database: &str) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let bind = format!("127.0.0.1:{port}");
-    let child = trygg(dir, &["--database", database, "serve", "--bind", &bind])
-        .spawn()
-        .unwrap();
+    let child = trygg(dir, &["--database", database, "serve", "--bind", &bind]).spawn().unwrap();
     let server = Server(child, format!("http://{bind}"));
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
@@ -209,12 +148,7 @@ async fn serve(dir: &Path, database: &str) -> Server {
 
 async fn answers(base: &str) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    for path in [
-        "/api/v1/areas",
-        "/api/v1/areas/jarva",
-        "/api/v1/strategies",
-        "/api/v1/periods/2024",
-    ] {
+    for path in ["/api/v1/areas", "/api/v1/areas/jarva", "/api/v1/strategies", "/api/v1/periods/2024"] {
         let res = reqwest::get(format!("{base}{path}")).await.unwrap();
         assert!(res.status().is_success(), "{path}");
         out.push(res.json().await.unwrap());
@@ -226,16 +160,9 @@ async fn answers(base: &str) -> Vec<serde_json::Value> {
 async fn init_then_serve_gives_the_same_answers_on_sqlite_and_postgres() {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("a.db").display());
-    assert!(
-        run(dir.path(), &["--database", &sqlite, "init"])
-            .status
-            .success()
-    );
+    assert!(run(dir.path(), &["--database", &sqlite, "init"]).status.success());
     let expected = answers(&serve(dir.path(), &sqlite).await.1).await;
-    assert_eq!(
-        expected[0]["features"].as_array().unwrap().len(),
-        1 + 3 + 117 + 11
-    );
+    assert_eq!(expected[0]["features"].as_array().unwrap().len(), 1 + 3 + 117 + 11);
 
     let Some(pg) = TestDb::postgres().await else {
         return;
@@ -243,11 +170,7 @@ async fn init_then_serve_gives_the_same_answers_on_sqlite_and_postgres() {
     let o = run(dir.path(), &["--database", &pg.url, "init"]);
     assert!(o.status.success(), "{}", text(&o));
     let server = serve(dir.path(), &pg.url).await;
-    assert_eq!(
-        answers(&server.1).await,
-        expected,
-        "PostgreSQL and SQLite differ"
-    );
+    assert_eq!(answers(&server.1).await, expected, "PostgreSQL and SQLite differ");
     drop(server);
     pg.finish().await;
 }
