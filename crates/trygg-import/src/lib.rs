@@ -3,6 +3,8 @@
 //!
 //! - [`boundaries`]: GeoJSON district polygons (WGS84) → [`trygg_core::Polygon`]s,
 //!   with errors that name the file, the feature and the field.
+//! - [`polisen`]: the police's open events API (JSON, plain or gzip), with
+//!   events placed in districts by their text through the [`gazetteer`].
 //! - [`seed`]: the Järva seed — Stockholm's 117 districts, Järva's district
 //!   areas and places, the strategy 2020–2025 and the organisation — loaded
 //!   into a [`trygg_store::Store`] so that running it again changes nothing.
@@ -11,4 +13,6 @@
 //! for their origin, licence and checksums), so it needs no files at run time.
 
 pub mod boundaries;
+pub mod gazetteer;
+pub mod polisen;
 pub mod seed;

@@ -10,6 +10,7 @@
 mod areas;
 mod audit;
 mod error;
+mod events;
 mod migrate;
 mod org;
 mod strategy;
@@ -20,6 +21,7 @@ pub mod testing;
 
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StoreError;
+pub use events::{AreaMethod, Event, EventQuery, ImportMeta, ImportRun, NewEvent};
 pub use migrate::SCHEMA_VERSION;
 pub use users::{NewAccount, NewUser, Session, User};
 

@@ -11,9 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use trygg_core::{
-    Area, AreaLevel, Code, Email, Name, Password, Period, Role, StrategyVersion,
-};
+use trygg_core::{Area, AreaLevel, Code, Email, Name, Password, Period, Role, StrategyVersion};
 use trygg_store::NewAccount;
 use utoipa::{OpenApi, ToSchema};
 

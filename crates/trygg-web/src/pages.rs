@@ -10,11 +10,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use trygg_core::{
-    Area, AreaLevel, Code, Date, ElementKind, Email, Name, Password, Role, StrategyVersion,
-};
+use trygg_core::{Area, AreaLevel, Code, Date, ElementKind, Email, Name, Password, Role, StrategyVersion};
 use trygg_report::map::{MapPoint, MapShape, MapSpec, render_svg};
-use trygg_store::{AuditEntry, AuditVerification, NewAccount, User};
+use trygg_store::{AuditEntry, AuditVerification, EventQuery, NewAccount, User};
 
 /// What the shared layout (`base.html`) needs.
 pub struct Layout<'a> {
@@ -361,6 +359,31 @@ struct AreaPage<'a> {
     parents: Vec<(String, String, String)>,
     children: Vec<(String, String, String)>,
     map: Option<String>,
+    events: Vec<EventRow>,
+    event_total: usize,
+}
+
+struct EventRow {
+    date: String,
+    category: String,
+    title: String,
+    url: Option<String>,
+}
+
+/// The area and every area below it, at any time.
+fn with_descendants(all: &[Area], code: &Code) -> Vec<Code> {
+    let mut out = vec![code.clone()];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i].clone();
+        for a in all {
+            if a.parents.iter().any(|p| p.code == parent) && !out.contains(&a.code) {
+                out.push(a.code.clone());
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 /// `GET /areas/{code}`: one area, its place in the hierarchy and its map.
@@ -390,6 +413,22 @@ pub async fn area(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Stri
         .map(|a| (a.code.to_string(), a.name.to_string(), t.get(level_key(a.level)).to_owned()))
         .collect();
     let map = area_map(&area, &child_areas, t);
+    let query = EventQuery { areas: with_descendants(&all, &area.code), ..EventQuery::default() };
+    let events = match state.store.events(&query).await {
+        Ok(e) => e,
+        Err(e) => return PageError::from_store(e, t).into_response(),
+    };
+    let event_total = events.len();
+    let events = events
+        .into_iter()
+        .take(15)
+        .map(|e| EventRow {
+            date: local_time(e.event.occurred_at).chars().take(16).collect(),
+            category: e.event.category,
+            title: e.event.summary.or(e.event.title).unwrap_or_default(),
+            url: e.event.url,
+        })
+        .collect();
     let title = area.name.to_string();
     html(AreaPage {
         l: Layout::new(&ctx, t, &title),
@@ -399,6 +438,8 @@ pub async fn area(State(state): State<AppState>, ctx: Ctx, Path(code): Path<Stri
         parents,
         children,
         map,
+        events,
+        event_total,
     })
 }
 
@@ -412,7 +453,7 @@ fn area_map(area: &Area, children: &[&Area], t: Tr<'_>) -> Option<String> {
                 id: c.code.as_str(),
                 label: c.name.as_str(),
                 boundary: c.boundary.as_ref()?,
-                class: "child",
+                class: if c.exposed { "child exposed" } else { "child" },
                 href: Some(href),
             })
         })
@@ -422,14 +463,15 @@ fn area_map(area: &Area, children: &[&Area], t: Tr<'_>) -> Option<String> {
             id: area.code.as_str(),
             label: area.name.as_str(),
             boundary: b,
-            class: "self",
+            class: if area.exposed { "self exposed" } else { "self" },
             href: None,
         }));
     }
     let points: Vec<MapPoint> = children
         .iter()
         .filter_map(|c| {
-            Some(MapPoint { label: c.name.as_str(), at: c.location?, class: "place", show_label: true })
+            // Places lie close together: their names are in the titles and the list below.
+            Some(MapPoint { label: c.name.as_str(), at: c.location?, class: "place", show_label: false })
         })
         .chain(area.location.map(|at| MapPoint {
             label: area.name.as_str(),

@@ -34,6 +34,7 @@ fn demo_password(role: Role) -> String {
 /// Seeds Järva and creates the demo users that are missing.
 pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
     trygg_import::seed::seed_jarva(store).await?;
+    import_police_events(store).await?;
     let mut logins = Vec::new();
     for (role, email, name, areas) in USERS {
         let password = demo_password(*role);
@@ -51,6 +52,24 @@ pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
         logins.push(DemoLogin { email: (*email).to_owned(), password, role: *role });
     }
     Ok(logins)
+}
+
+/// Imports two years of real police events (a no-op when already there).
+async fn import_police_events(store: &Store) -> Result<()> {
+    use trygg_import::polisen;
+    let gazetteer = polisen::gazetteer(store).await?;
+    let done: Vec<String> = store.import_runs(1000).await?.into_iter().map(|r| r.sha256).collect();
+    for (name, bytes) in polisen::DEMO_ARCHIVES {
+        if done.contains(&polisen::sha256_hex(bytes)) {
+            continue;
+        }
+        println!("Importing {name} for the demo (first start only)…");
+        let run = polisen::load(store, &gazetteer, name, bytes, "system").await?;
+        if run.inserted + run.updated > 0 {
+            store.audit("system", "import.polisen", &format!("import_run:{}", run.id), name).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Prints where to go and how to sign in.

@@ -43,6 +43,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -69,6 +74,26 @@ enum UserCommand {
     },
     /// List users.
     List,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Police events from the police's open events API: JSON arrays, plain or .gz.
+    ///
+    /// Example: trygg import polisen events_2023.json.gz events_2024.json.gz
+    ///
+    /// Every file is checked before anything is written; each file is then
+    /// imported in one transaction with its provenance. Importing the same
+    /// events again adds nothing; changed events are updated and their
+    /// earlier version kept.
+    Polisen {
+        /// The files to import.
+        #[arg(required = true)]
+        files: Vec<std::path::PathBuf>,
+        /// Check the files and report what would be imported, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -129,6 +154,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User { command } => {
             user(command, &open(&settings.database_url(cli.database.as_deref(), false)).await?).await
         }
+        Command::Import { command: ImportCommand::Polisen { files, dry_run } } => {
+            let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
+            import_polisen(&store, &files, dry_run).await
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
             match store.verify_audit().await? {
@@ -172,6 +201,35 @@ async fn user(command: UserCommand, store: &Store) -> Result<()> {
             Ok(())
         }
     }
+}
+
+async fn import_polisen(store: &Store, files: &[std::path::PathBuf], dry_run: bool) -> Result<()> {
+    use trygg_import::polisen;
+    let gazetteer = polisen::gazetteer(store).await?;
+    let mut loaded = Vec::new();
+    for path in files {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path.display().to_string();
+        let check = polisen::dry_run(&name, &bytes, &gazetteer)?;
+        println!(
+            "{name}: {} events, {} in the city, {} placed in an area by their text",
+            check.events, check.in_city, check.placed_by_text
+        );
+        loaded.push((name, bytes));
+    }
+    if dry_run {
+        println!("dry run: nothing was written");
+        return Ok(());
+    }
+    for (name, bytes) in loaded {
+        let run = polisen::load(store, &gazetteer, &name, &bytes, "cli").await?;
+        store.audit("cli", "import.polisen", &format!("import_run:{}", run.id), &name).await?;
+        println!(
+            "{name}: {} new, {} updated, {} unchanged (import {})",
+            run.inserted, run.updated, run.unchanged, run.id
+        );
+    }
+    Ok(())
 }
 
 fn read_password() -> Result<String> {

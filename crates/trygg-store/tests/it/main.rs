@@ -3,6 +3,7 @@
 
 mod areas;
 mod audit;
+mod events;
 mod org;
 mod schema;
 mod users;

@@ -220,3 +220,32 @@ async fn admins_add_and_disable_users_and_text_is_escaped() {
     let audit = app.get_as(Role::Admin, "/admin/audit").await.text().await.unwrap();
     assert!(audit.contains("user.disable") && audit.contains("Kedjan är obruten"));
 }
+
+#[tokio::test]
+async fn area_pages_list_the_police_events_placed_in_them() {
+    let app = App::start().await;
+    let json = r#"[
+      {"id": 7, "datetime": "2024-03-02 9:05:00 +01:00", "name": "02 mars 08.40, Skadegörelse, Stockholm",
+       "summary": "Klotter på en skola i Tensta.", "url": "/aktuellt/handelser/2024/mars/2/x/", "type": "Skadegörelse",
+       "location": {"name": "Stockholm", "gps": "59.329324,18.068581"}},
+      {"id": 8, "datetime": "2024-03-02 9:06:00 +01:00", "name": "02 mars 08.45, Stöld, Stockholm",
+       "summary": "Stöld <b>på</b> Södermalm.", "url": "/aktuellt/handelser/2024/mars/2/y/", "type": "Stöld",
+       "location": {"name": "Stockholm", "gps": "59.329324,18.068581"}}
+    ]"#;
+    let g = trygg_import::polisen::gazetteer(&app.store).await.unwrap();
+    trygg_import::polisen::load(&app.store, &g, "t.json", json.as_bytes(), "test").await.unwrap();
+    let tensta = app.get_as(Role::Public, "/areas/tensta").await.text().await.unwrap();
+    assert!(tensta.contains("Polisens händelser") && tensta.contains("Klotter på en skola i Tensta."));
+    assert!(tensta.contains("2024-03-02 08:40"), "shown in Swedish time");
+    assert!(tensta.contains("https://polisen.se/aktuellt/handelser/2024/mars/2/x/"));
+    assert!(!tensta.contains("Södermalm"));
+    let jarva = app.get_as(Role::Public, "/areas/jarva").await.text().await.unwrap();
+    assert!(jarva.contains("Klotter på en skola i Tensta."), "a district area lists its districts' events");
+    let soder = app.get_as(Role::Public, "/areas/sodermalm").await.text().await.unwrap();
+    assert!(
+        soder.contains("Stöld &#60;b&#62;på&#60;/b&#62; Södermalm.") || soder.contains("Stöld &lt;b&gt;"),
+        "escaped"
+    );
+    let husby = app.get_as(Role::Public, "/areas/husby").await.text().await.unwrap();
+    assert!(husby.contains("Inga händelser har lästs in"));
+}
