@@ -1,4 +1,5 @@
 //! Tests of the `trygg` binary as a user runs it: real processes, real
-//! databases, a real server on a real port.
+//! databases, a real server on a real port, a real browser.
 
+mod browser;
 mod cli;

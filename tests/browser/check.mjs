@@ -1,0 +1,243 @@
+// Real-browser check of Trygg: headless Chromium signs in to a running
+// `trygg serve --demo`, checks the start page and keyboard access, and runs
+// axe-core on each page for WCAG 2.1 A/AA violations.
+//
+//   TRYGG_URL             base URL of the running server (default http://127.0.0.1:8080)
+//   TRYGG_ADMIN_EMAIL     an admin's e-mail address (required)
+//   TRYGG_ADMIN_PASSWORD  that admin's password (required)
+//   CHROMIUM              the browser (default /usr/bin/chromium; none is downloaded)
+//   SCREENSHOT_DIR        if set, a full-page PNG of each page is saved there
+//   AXE_VERBOSE           if set, also lists the rules axe could not decide ("incomplete")
+//
+// Prints one line per page and exits 1 on any violation or failed expectation.
+
+import { chromium } from 'playwright-core';
+import { readFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+
+const BASE = (process.env.TRYGG_URL || 'http://127.0.0.1:8080').replace(/\/+$/, '');
+const EMAIL = process.env.TRYGG_ADMIN_EMAIL;
+const PASSWORD = process.env.TRYGG_ADMIN_PASSWORD;
+const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
+const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || '';
+const VERBOSE = Boolean(process.env.AXE_VERBOSE);
+const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+// The whole run must finish within this; a hung browser fails instead of blocking CI.
+const OVERALL_TIMEOUT_MS = 180_000;
+
+// This machine has no network beyond loopback: without these flags Chromium
+// waits on connections (component updates, sync, QUIC probes).
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const failures = [];
+
+function fail(message) {
+  failures.push(message);
+  console.log(`FAIL ${message}`);
+}
+
+function expect(condition, message) {
+  if (!condition) fail(message);
+  return condition;
+}
+
+function screenshotName(label) {
+  const name = label
+    .replace(/^\//, '')
+    .replace(/\?lang=/, '.')
+    .replace(/[^A-Za-z0-9.]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${name || 'start'}.png`;
+}
+
+async function screenshot(page, label) {
+  if (!SCREENSHOT_DIR) return;
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, screenshotName(label)), fullPage: true });
+}
+
+/** Opens `target` and expects a 200 answer that stays on the same path (no redirect to /login). */
+async function open(page, target) {
+  const response = await page.goto(BASE + target, { waitUntil: 'load' });
+  const status = response ? response.status() : 0;
+  const landed = new URL(page.url());
+  const wanted = new URL(BASE + target);
+  expect(status === 200, `${target}: HTTP status ${status}, expected 200`);
+  expect(
+    landed.pathname === wanted.pathname,
+    `${target}: ended up on ${landed.pathname}${landed.search}, expected ${wanted.pathname}`,
+  );
+}
+
+/** Runs axe on the page (injected past our CSP, see bypassCSP) and prints one result line. */
+async function scan(page, label, axeSource) {
+  const hasAxe = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!hasAxe) await page.addScriptTag({ content: axeSource });
+  const results = await page.evaluate(
+    (values) => window.axe.run(document, { runOnly: { type: 'tag', values }, resultTypes: ['violations', 'incomplete'] }),
+    WCAG_TAGS,
+  );
+  if (results.violations.length === 0) {
+    console.log(`ok  ${label}  (${results.passes.length} rules passed)`);
+  } else {
+    const nodes = results.violations.reduce((n, v) => n + v.nodes.length, 0);
+    fail(`${label}  ${results.violations.length} axe violation(s) on ${nodes} element(s):`);
+    for (const v of results.violations) {
+      const targets = v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ');
+      const more = v.nodes.length > 3 ? ` (+${v.nodes.length - 3} more)` : '';
+      console.log(`    - ${v.id} [${v.impact}] ${v.help}`);
+      console.log(`        ${targets}${more}`);
+    }
+  }
+  if (VERBOSE && results.incomplete.length > 0) {
+    for (const v of results.incomplete) {
+      console.log(`    ? ${label} needs review: ${v.id} [${v.impact ?? '-'}] ${v.help} (${v.nodes.length} element(s))`);
+    }
+  }
+}
+
+async function htmlLang(page) {
+  return page.evaluate(() => document.documentElement.getAttribute('lang'));
+}
+
+async function run() {
+  if (!EMAIL || !PASSWORD) {
+    fail('TRYGG_ADMIN_EMAIL and TRYGG_ADMIN_PASSWORD must be set');
+    return;
+  }
+  if (SCREENSHOT_DIR) await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+  const browser = await chromium.launch({ executablePath: EXECUTABLE, headless: true, args: CHROMIUM_ARGS });
+  try {
+    const contextOptions = {
+      // Our Content-Security-Policy forbids inline script; axe is injected as one.
+      bypassCSP: true,
+      viewport: { width: 1280, height: 900 },
+      locale: 'sv-SE',
+    };
+    const context = await browser.newContext(contextOptions);
+    context.setDefaultTimeout(20_000);
+    context.setDefaultNavigationTimeout(20_000);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => fail(`${new URL(page.url()).pathname}: script error: ${e.message}`));
+    page.on('response', (r) => {
+      if (r.status() >= 400) fail(`${r.request().method()} ${r.url()}: HTTP ${r.status()}`);
+    });
+    page.on('requestfailed', (r) => fail(`${r.method()} ${r.url()}: ${r.failure()?.errorText ?? 'failed'}`));
+
+    // The login page, in Swedish by default.
+    await open(page, '/login');
+    const lang = await htmlLang(page);
+    expect(lang === 'sv', `/login: <html lang="${lang}">, expected "sv"`);
+    await screenshot(page, '/login');
+    await scan(page, '/login', axeSource);
+
+    // Sign in as the admin.
+    await page.fill('#email', EMAIL);
+    await page.fill('#password', PASSWORD);
+    await Promise.all([
+      page.waitForURL((u) => u.pathname === '/', { waitUntil: 'load' }).catch(() => {}),
+      page.click('form[action="/login"] [type="submit"]'),
+    ]);
+    const landed = new URL(page.url());
+    if (!expect(landed.pathname === '/', `login: ended up on ${landed.pathname}${landed.search}, expected /`)) {
+      const text = (await page.textContent('main').catch(() => '')) ?? '';
+      console.log(`    page says: ${text.replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+      return;
+    }
+    const who = ((await page.textContent('header .who strong').catch(() => null)) ?? '').trim();
+    expect(who.length > 0, '/: no signed-in user name in the header (header .who strong)');
+    expect(
+      (await page.locator('form[action="/logout"]').count()) === 1,
+      '/: no logout form; not signed in?',
+    );
+    if (process.env.TRYGG_ADMIN_NAME) {
+      expect(who === process.env.TRYGG_ADMIN_NAME, `/: signed in as "${who}", expected "${process.env.TRYGG_ADMIN_NAME}"`);
+    }
+
+    // The start page: the map of Järva and both district areas.
+    const areas = await page.locator('svg.map path.area').count();
+    expect(await page.locator('svg.map').count() >= 1, '/: no svg.map');
+    expect(areas === 11, `/: svg.map has ${areas} path.area elements, expected 11`);
+    const body = (await page.textContent('body')) ?? '';
+    for (const name of ['Rinkeby-Kista', 'Spånga-Tensta']) {
+      expect(body.includes(name), `/: the text does not mention "${name}"`);
+    }
+    await screenshot(page, '/');
+    await scan(page, '/', axeSource);
+
+    // Keyboard: the first Tab from the top focuses the skip link, and
+    // following it moves focus to the main content.
+    await open(page, '/');
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => {
+      const el = document.activeElement;
+      return { tag: el?.tagName ?? '', text: (el?.textContent ?? '').trim(), href: el?.getAttribute('href') ?? '' };
+    });
+    if (
+      expect(
+        first.tag === 'A' && first.text === 'Hoppa till innehållet',
+        `/: first Tab focuses <${first.tag.toLowerCase()}> "${first.text}", expected the skip link "Hoppa till innehållet"`,
+      )
+    ) {
+      const visible = await page.evaluate(() => {
+        const r = document.activeElement.getBoundingClientRect();
+        return r.right > 0 && r.bottom > 0 && r.left < window.innerWidth && r.top < window.innerHeight;
+      });
+      expect(visible, '/: the focused skip link is not visible on screen');
+      await page.keyboard.press('Enter');
+      const target = await page.evaluate(() => document.activeElement?.id ?? '');
+      expect(target === first.href.replace(/^#/, ''), `/: following the skip link focuses #${target}, expected ${first.href}`);
+      console.log(`ok  /  (keyboard: skip link first, focus moves to ${first.href})`);
+    }
+
+    // The other pages an admin sees.
+    for (const target of ['/areas', '/areas/tensta', '/account/password', '/admin/users', '/admin/audit']) {
+      await open(page, target);
+      await screenshot(page, target);
+      await scan(page, target, axeSource);
+    }
+    await context.close();
+
+    // The login page in English, in a fresh context (the choice is kept in a cookie).
+    const english = await browser.newContext({ ...contextOptions, locale: 'en-GB' });
+    english.setDefaultTimeout(20_000);
+    const enPage = await english.newPage();
+    await open(enPage, '/login?lang=en');
+    const enLang = await htmlLang(enPage);
+    expect(enLang === 'en', `/login?lang=en: <html lang="${enLang}">, expected "en"`);
+    await screenshot(enPage, '/login?lang=en');
+    await scan(enPage, '/login?lang=en', axeSource);
+    await english.close();
+  } finally {
+    await browser.close();
+  }
+}
+
+const watchdog = setTimeout(() => {
+  console.log(`FAIL the browser check did not finish within ${OVERALL_TIMEOUT_MS / 1000} s`);
+  process.exit(1);
+}, OVERALL_TIMEOUT_MS);
+
+try {
+  await run();
+} catch (e) {
+  fail(`the browser check stopped: ${e && e.stack ? e.stack : e}`);
+}
+clearTimeout(watchdog);
+if (failures.length > 0) {
+  console.log(`browser check: ${failures.length} problem(s) on ${BASE}`);
+  process.exit(1);
+}
+console.log(`browser check: all pages pass WCAG 2.1 A/AA (axe) on ${BASE}`);
