@@ -29,12 +29,8 @@ const N4: f64 = N2 * N2;
 const A_HAT: f64 = SEMI_MAJOR / (1.0 + N1) * (1.0 + N2 / 4.0 + N4 / 64.0);
 
 /// Geodetic → conformal latitude: A, B, C, D.
-const TO_CONFORMAL: [f64; 4] = [
-    E2,
-    (5.0 * E4 - E6) / 6.0,
-    (104.0 * E6 - 45.0 * E8) / 120.0,
-    1237.0 * E8 / 1260.0,
-];
+const TO_CONFORMAL: [f64; 4] =
+    [E2, (5.0 * E4 - E6) / 6.0, (104.0 * E6 - 45.0 * E8) / 120.0, 1237.0 * E8 / 1260.0];
 /// Conformal → geodetic latitude: A*, B*, C*, D*.
 const FROM_CONFORMAL: [f64; 4] = [
     E2 + E4 + E6 + E8,
@@ -72,20 +68,12 @@ pub struct TransverseMercator {
 
 impl TransverseMercator {
     /// SWEREF 99 TM (EPSG:3006), the national grid: λ0 = 15°, k0 = 0.9996, FE = 500 000 m.
-    pub const SWEREF99_TM: Self = Self {
-        lon0_deg: 15.0,
-        k0: 0.9996,
-        false_easting: 500_000.0,
-        false_northing: 0.0,
-    };
+    pub const SWEREF99_TM: Self =
+        Self { lon0_deg: 15.0, k0: 0.9996, false_easting: 500_000.0, false_northing: 0.0 };
 
     /// SWEREF 99 18 00 (EPSG:3011), the local grid for Stockholm: λ0 = 18°, k0 = 1, FE = 150 000 m.
-    pub const SWEREF99_1800: Self = Self {
-        lon0_deg: 18.0,
-        k0: 1.0,
-        false_easting: 150_000.0,
-        false_northing: 0.0,
-    };
+    pub const SWEREF99_1800: Self =
+        Self { lon0_deg: 18.0, k0: 1.0, false_easting: 150_000.0, false_northing: 0.0 };
 
     /// Projects a latitude and longitude in degrees to grid `(x, y)` =
     /// (easting, northing) in metres. Non-finite input gives non-finite output.
@@ -103,10 +91,7 @@ impl TransverseMercator {
             east += b * (k * xi).cos() * (k * eta).sinh();
         }
         let scale = self.k0 * A_HAT;
-        (
-            scale * east + self.false_easting,
-            scale * north + self.false_northing,
-        )
+        (scale * east + self.false_easting, scale * north + self.false_northing)
     }
 
     /// Inverts [`forward`](Self::forward): grid easting `x` and northing `y`
@@ -142,17 +127,12 @@ mod tests {
     /// A file under `../shared/data`, or `None` (after saying why) when it is
     /// missing; under `CI=true` a missing file fails the test instead.
     fn shared_data(rel: &str) -> Option<PathBuf> {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/data")
-            .join(rel);
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(rel);
         if path.is_file() {
             return Some(path);
         }
         let why = format!("test data {} not found", path.display());
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{why} (required when CI=true)"
-        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "{why} (required when CI=true)");
         eprintln!("skipping: {why}");
         None
     }
@@ -170,10 +150,7 @@ mod tests {
         };
         let text = std::fs::read_to_string(&path).unwrap();
         let (mut n, mut worst_fwd, mut worst_inv) = (0, 0.0_f64, 0.0_f64);
-        for line in text
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.starts_with("point"))
-        {
+        for line in text.lines().filter(|l| !l.starts_with('#') && !l.starts_with("point")) {
             let f: Vec<f64> = line.split(',').map(|v| v.trim().parse().unwrap()).collect();
             let (lat, lon) = (f[1] + f[2] / 60.0, f[3] + f[4] / 60.0);
             let (north, east) = (f[7], f[8]);
@@ -197,10 +174,7 @@ mod tests {
     #[test]
     fn inverse_undoes_forward_across_sweden() {
         let mut worst = 0.0_f64;
-        for tm in [
-            TransverseMercator::SWEREF99_TM,
-            TransverseMercator::SWEREF99_1800,
-        ] {
+        for tm in [TransverseMercator::SWEREF99_TM, TransverseMercator::SWEREF99_1800] {
             for lat in (55..=69).map(f64::from) {
                 for lon in (10..=25).map(|l| f64::from(l) + 0.25) {
                     let (x, y) = tm.forward(lat, lon);
@@ -228,18 +202,12 @@ mod tests {
             assert_eq!(i32_le(content), 5, "record at byte {at} is not a polygon");
             let parts = usize::try_from(i32_le(content + 36)).unwrap();
             let points = usize::try_from(i32_le(content + 40)).unwrap();
-            let mut starts: Vec<usize> = (0..parts)
-                .map(|p| usize::try_from(i32_le(content + 44 + 4 * p)).unwrap())
-                .collect();
+            let mut starts: Vec<usize> =
+                (0..parts).map(|p| usize::try_from(i32_le(content + 44 + 4 * p)).unwrap()).collect();
             starts.push(points);
             let xy = content + 44 + 4 * parts;
             let point = |i: usize| (f64_le(xy + 16 * i), f64_le(xy + 16 * i + 8));
-            features.push(
-                starts
-                    .windows(2)
-                    .map(|w| (w[0]..w[1]).map(point).collect())
-                    .collect(),
-            );
+            features.push(starts.windows(2).map(|w| (w[0]..w[1]).map(point).collect()).collect());
             at = next;
         }
         features
@@ -254,8 +222,7 @@ mod tests {
         ) else {
             return;
         };
-        let json: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&std::fs::read(json).unwrap()).unwrap();
         let shapes = read_shapefile_polygons(&std::fs::read(shp).unwrap());
         let features = json["features"].as_array().unwrap();
         assert_eq!(features.len(), 117);
@@ -278,10 +245,7 @@ mod tests {
                 }
             }
         }
-        eprintln!(
-            "{n} vertices: forward max {:.4} mm, inverse max {worst_inv:.1e}°",
-            worst_fwd * 1e3
-        );
+        eprintln!("{n} vertices: forward max {:.4} mm, inverse max {worst_inv:.1e}°", worst_fwd * 1e3);
         assert_eq!(n, 16_455);
         assert!(worst_fwd < 0.001, "forward off by {worst_fwd} m");
         assert!(worst_inv < 1e-9, "inverse off by {worst_inv}°");
