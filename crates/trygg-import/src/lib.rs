@@ -5,6 +5,8 @@
 //!   with errors that name the file, the feature and the field.
 //! - [`polisen`]: the police's open events API (JSON, plain or gzip), with
 //!   events placed in districts by their text through the [`gazetteer`].
+//! - [`points`]: point events from CSV in WGS84, SWEREF 99 or UTM, placed in
+//!   districts by point-in-polygon.
 //! - [`seed`]: the Järva seed — Stockholm's 117 districts, Järva's district
 //!   areas and places, the strategy 2020–2025 and the organisation — loaded
 //!   into a [`trygg_store::Store`] so that running it again changes nothing.
@@ -14,5 +16,6 @@
 
 pub mod boundaries;
 pub mod gazetteer;
+pub mod points;
 pub mod polisen;
 pub mod seed;

@@ -2,6 +2,7 @@
 //! SQLite, and on PostgreSQL when `TRYGG_TEST_POSTGRES_URL` is set.
 
 mod boundaries;
+mod points;
 mod polisen;
 mod seed;
 mod seed_data;
