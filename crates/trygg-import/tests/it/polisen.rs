@@ -6,18 +6,7 @@ use trygg_store::{AreaMethod, EventQuery, Store};
 const ARCHIVE_2023: &[u8] = polisen::DEMO_ARCHIVES[0].1;
 
 fn snapshot() -> Option<Vec<u8>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/data/polisen/api_snapshot_2025-06-07_first156.json"
-    );
-    match std::fs::read(path) {
-        Ok(b) => Some(b),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => panic!("{path} is missing under CI"),
-        Err(_) => {
-            eprintln!("skipping: {path} not found");
-            None
-        }
-    }
+    crate::shared_data("polisen/api_snapshot_2025-06-07_first156.json")
 }
 
 async fn seeded(store: &Store) -> trygg_import::gazetteer::Gazetteer {
