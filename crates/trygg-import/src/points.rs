@@ -28,8 +28,18 @@ impl Crs {
     /// Parses `EPSG:CODE`: 4326, 3006 (SWEREF 99 TM), 3011 (SWEREF 99 18 00),
     /// UTM north 326NN/258NN/269NN and south 327NN.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let bad = || format!("unknown CRS {s:?}: expected EPSG:4326, EPSG:3006, EPSG:3011 or a UTM zone such as EPSG:32633");
-        let code: u32 = s.trim().to_ascii_uppercase().strip_prefix("EPSG:").ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        let bad = || {
+            format!(
+                "unknown CRS {s:?}: expected EPSG:4326, EPSG:3006, EPSG:3011 or a UTM zone such as EPSG:32633"
+            )
+        };
+        let code: u32 = s
+            .trim()
+            .to_ascii_uppercase()
+            .strip_prefix("EPSG:")
+            .ok_or_else(bad)?
+            .parse()
+            .map_err(|_| bad())?;
         let utm = |zone: u32, south: bool| {
             Crs::Grid(TransverseMercator {
                 lon0_deg: f64::from(zone) * 6.0 - 183.0,
@@ -135,11 +145,17 @@ impl Locator {
             .map(|b| {
                 b.polygons()
                     .iter()
-                    .map(|poly| poly.iter().map(|ring| ring.iter().map(|p| [p.lon, p.lat]).collect()).collect())
+                    .map(|poly| {
+                        poly.iter().map(|ring| ring.iter().map(|p| [p.lon, p.lat]).collect()).collect()
+                    })
                     .collect()
             })
             .collect();
-        let index = if polygons.is_empty() { None } else { Some(PolygonIndex::new(&polygons).map_err(|e| e.to_string())?) };
+        let index = if polygons.is_empty() {
+            None
+        } else {
+            Some(PolygonIndex::new(&polygons).map_err(|e| e.to_string())?)
+        };
         Ok(Self { index, codes: districts.iter().map(|a| a.code.clone()).collect() })
     }
 
@@ -221,7 +237,9 @@ fn columns(headers: &csv::StringRecord, m: &Mapping) -> Result<Columns, String> 
         (None, Some(parts)) if (3..=5).contains(&parts.len()) => {
             TimeCols::Parts(parts.iter().map(|p| find(p)).collect::<Result<_, _>>()?)
         }
-        _ => return Err("give either a time column or 3–5 time columns YEAR,MONTH,DAY[,HOUR[,MINUTE]]".into()),
+        _ => {
+            return Err("give either a time column or 3–5 time columns YEAR,MONTH,DAY[,HOUR[,MINUTE]]".into());
+        }
     };
     Ok(Columns {
         x: find(&m.x_column)?,
@@ -238,7 +256,13 @@ struct Row {
 
 type RowError = (String, String);
 
-fn row(r: &csv::StringRecord, h: &csv::StringRecord, c: &Columns, crs: Crs, tz: &TimeZone) -> Result<Row, RowError> {
+fn row(
+    r: &csv::StringRecord,
+    h: &csv::StringRecord,
+    c: &Columns,
+    crs: Crs,
+    tz: &TimeZone,
+) -> Result<Row, RowError> {
     let err = |i: usize, reason: String| (h[i].to_owned(), reason);
     let number = |i: usize| -> Result<Option<f64>, RowError> {
         let v = r[i].trim();
