@@ -203,7 +203,7 @@ async function run() {
     }
 
     // The other pages an admin sees.
-    for (const target of ['/areas', '/areas/tensta', '/account/password', '/admin/users', '/admin/audit']) {
+    for (const target of ['/areas', '/areas/tensta', '/areas/jarva', '/organisation', '/account/password', '/admin/users', '/admin/audit']) {
       await open(page, target);
       await screenshot(page, target);
       await scan(page, target, axeSource);

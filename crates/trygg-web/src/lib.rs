@@ -83,8 +83,21 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 
 /// Serves on an already bound listener (tests bind port 0).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    tokio::spawn(prune_periodically(state.store.clone()));
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+/// Removes expired sessions and old login failures every hour. Safe to run
+/// in several servers at once: each run is a pair of idempotent deletes.
+async fn prune_periodically(store: Store) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        if let Err(e) = store.prune(24 * 3_600_000).await {
+            tracing::warn!(error = %e, "pruning sessions failed");
+        }
+    }
 }
 
 async fn shutdown_signal() {

@@ -766,3 +766,79 @@ mod tests {
         assert_eq!(encode("/a b?c"), "/a%20b%3Fc");
     }
 }
+
+struct GroupView {
+    name: String,
+    kind: &'static str,
+    mandate: String,
+    end_date: Option<String>,
+    expired: bool,
+    members: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "organisation.html")]
+struct OrganisationPage<'a> {
+    l: Layout<'a>,
+    groups: Vec<GroupView>,
+    partners: Vec<(String, &'static str)>,
+}
+
+fn group_kind_key(kind: trygg_core::GroupKind) -> &'static str {
+    match kind {
+        trygg_core::GroupKind::Steering => "org.steering",
+        trygg_core::GroupKind::Preparation => "org.preparation",
+        trygg_core::GroupKind::Working => "org.working",
+    }
+}
+
+/// `GET /organisation`: the groups with their mandates, members and end
+/// dates (expired mandates flagged), and the partner organisations.
+pub async fn organisation(State(state): State<AppState>, ctx: Ctx) -> Response {
+    let t = ctx.t();
+    let (groups, partners) = match tokio::try_join!(state.store.groups(), state.store.partners()) {
+        Ok(x) => x,
+        Err(e) => return PageError::from_store(e, t).into_response(),
+    };
+    let partner_name = |code: &Code| {
+        partners.iter().find(|p| &p.code == code).map_or_else(|| code.to_string(), |p| p.name.to_string())
+    };
+    let today = today();
+    let groups = groups
+        .iter()
+        .map(|g| GroupView {
+            name: g.name.to_string(),
+            kind: group_kind_key(g.kind),
+            mandate: g.mandate.clone(),
+            end_date: g.end_date.map(|d| d.to_string()),
+            expired: g.is_expired(today),
+            members: g
+                .members
+                .iter()
+                .map(|m| {
+                    let partner = m.partner.as_ref().map(partner_name).unwrap_or_default();
+                    (m.name.to_string(), partner, m.role.clone().unwrap_or_default())
+                })
+                .collect(),
+        })
+        .collect();
+    let partners = partners.iter().map(|p| (p.name.to_string(), partner_kind_key(p.kind))).collect();
+    html(OrganisationPage { l: Layout::new(&ctx, t, t.get("org.title")), groups, partners })
+}
+
+fn partner_kind_key(kind: trygg_core::PartnerKind) -> &'static str {
+    use trygg_core::PartnerKind as K;
+    match kind {
+        K::Police => "partner.police",
+        K::CityAdministration => "partner.city_administration",
+        K::CityCompany => "partner.city_company",
+        K::PropertyOwner => "partner.property_owner",
+        K::Business => "partner.business",
+        K::Region => "partner.region",
+        K::School => "partner.school",
+        K::SocialServices => "partner.social_services",
+        K::CivilSociety => "partner.civil_society",
+        K::JobCentre => "partner.job_centre",
+        K::Other => "partner.other",
+    }
+}

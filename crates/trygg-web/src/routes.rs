@@ -59,6 +59,7 @@ fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (route(M::GET, "/", "/", EVERYONE), get(pages::start)),
         (route(M::GET, "/areas", "/areas", EVERYONE), get(pages::areas)),
         (route(M::GET, "/areas/{code}", "/areas/tensta", EVERYONE), get(pages::area)),
+        (route(M::GET, "/organisation", "/organisation", SIGNED_IN), get(pages::organisation)),
         (route(M::GET, "/login", "/login", EVERYONE), get(pages::login_form)),
         (route(M::POST, "/login", "/login", EVERYONE), post(auth::login)),
         (route(M::POST, "/logout", "/logout", SIGNED_IN), post(auth::logout)),

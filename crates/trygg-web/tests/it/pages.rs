@@ -249,3 +249,14 @@ async fn area_pages_list_the_police_events_placed_in_them() {
     let husby = app.get_as(Role::Public, "/areas/husby").await.text().await.unwrap();
     assert!(husby.contains("Inga händelser har lästs in"));
 }
+
+#[tokio::test]
+async fn the_organisation_page_shows_groups_mandates_and_partners() {
+    let app = App::start().await;
+    let html = app.get_as(Role::Member, "/organisation").await.text().await.unwrap();
+    assert!(html.contains("Lokal styrgrupp") || html.contains("styrgrupp"), "the steering group");
+    assert!(html.contains("Uppdrag") && html.contains("Ledamöter"));
+    assert!(html.contains("Uppdraget har gått ut"), "the example working group ended 2025-12-31");
+    assert!(html.contains("Polisen"));
+    assert_eq!(app.get_as(Role::Public, "/organisation").await.status(), StatusCode::SEE_OTHER);
+}
