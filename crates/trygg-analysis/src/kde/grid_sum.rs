@@ -200,7 +200,7 @@ fn scatter(
 }
 
 /// Runs `run` over row ranges, on several threads when the work is large.
-fn split_rows(
+pub(super) fn split_rows(
     rows: usize,
     cols: usize,
     work: f64,

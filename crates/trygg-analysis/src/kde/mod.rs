@@ -43,8 +43,19 @@
 //! term is below [`GAUSSIAN_TAIL`] × that point's peak, so the absolute error
 //! is at most `GAUSSIAN_TAIL · Σw / (2π h²)`; it costs O(n · (8.3 h/cell)²).
 //! Large grids use every core (rows are split; the result does not depend on
-//! the number of threads). No approximation (binning) is used anywhere.
+//! the number of threads). No approximation (binning) is used in [`kde_grid`].
+//!
+//! **Binned (fast, approximate).** [`kde_grid_binned`] bins the points onto
+//! the cell centres and convolves the bins with the sampled kernel, in
+//! O(n + (rows + 2R) · R · cols) for a kernel R cells wide, independent of
+//! n beyond the binning: 1,000,000 points on 400 × 400 cells with h = 20
+//! cells take tens of milliseconds instead of about a second. Its error is
+//! stated and bounded there; [`kde_grid_with`] with [`KdeMethod::Auto`] picks
+//! it only for large inputs and fine grids.
 
+mod binned;
+#[cfg(test)]
+mod binned_tests;
 mod grid_sum;
 #[cfg(test)]
 mod tests;
@@ -233,6 +244,128 @@ pub fn kde_grid(
     check_points(xs, ys, weights)?;
     check_bandwidth(bandwidth)?;
     Ok(grid_sum::on_grid(grid, xs, ys, weights, kernel, bandwidth))
+}
+
+/// Which algorithm [`kde_grid_with`] uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KdeMethod {
+    /// [`kde_grid`]: exact for the compact kernels.
+    Exact,
+    /// [`kde_grid_binned`]: linear binning and convolution, with a stated error.
+    Binned,
+    /// [`KdeMethod::Binned`] when the exact sum is costly and the grid is fine
+    /// enough for binning to be accurate, else [`KdeMethod::Exact`]; see [`KdeMethod::choose`].
+    Auto,
+}
+
+/// [`KdeMethod::Auto`] bins only when n · 2 · support/cell exceeds this
+/// (the exact sum's work per point grows with the kernel's width in cells).
+pub const AUTO_BINNED_WORK: f64 = 2.0e7;
+
+/// [`KdeMethod::Auto`] bins only when the bandwidth is at least this many
+/// cells (t = cell/h ≤ 0.1), where the second-order terms of
+/// [`kde_grid_binned`]'s error bound are at most 2 t² = 2 % of a kernel's peak
+/// per point, and the measured errors a fraction of a per cent of the map's peak.
+pub const AUTO_BINNED_MIN_CELLS: f64 = 10.0;
+
+impl KdeMethod {
+    /// The method actually used for these inputs: `Exact` and `Binned` as
+    /// given; `Auto` is `Binned` when `points · 2 · support/cell` >
+    /// [`AUTO_BINNED_WORK`] (2·10⁷; 1,000,000 points with h = 20 cells is
+    /// 4·10⁷), h/cell ≥ [`AUTO_BINNED_MIN_CELLS`] and the kernel is not
+    /// [`Kernel::Uniform`] (whose binning error is first order), else `Exact`.
+    pub fn choose(self, grid: &Grid, points: usize, kernel: Kernel, bandwidth: f64) -> KdeMethod {
+        match self {
+            KdeMethod::Auto => {
+                let cell = grid.cell_size();
+                let work = points as f64 * 2.0 * kernel.support(bandwidth) / cell;
+                let fine = bandwidth / cell >= AUTO_BINNED_MIN_CELLS;
+                if kernel != Kernel::Uniform && fine && work > AUTO_BINNED_WORK {
+                    KdeMethod::Binned
+                } else {
+                    KdeMethod::Exact
+                }
+            }
+            chosen => chosen,
+        }
+    }
+}
+
+/// [`kde_grid`] or [`kde_grid_binned`], as `method` [chooses](KdeMethod::choose).
+pub fn kde_grid_with(
+    method: KdeMethod,
+    grid: &Grid,
+    xs: &[f64],
+    ys: &[f64],
+    weights: Option<&[f64]>,
+    kernel: Kernel,
+    bandwidth: f64,
+) -> Result<Vec<f64>, KdeError> {
+    match method.choose(grid, xs.len(), kernel, bandwidth) {
+        KdeMethod::Binned => kde_grid_binned(grid, xs, ys, weights, kernel, bandwidth),
+        _ => kde_grid(grid, xs, ys, weights, kernel, bandwidth),
+    }
+}
+
+/// The density at every cell centre of `grid` like [`kde_grid`] (same
+/// arguments, units, order and errors), approximated by **linear binning**:
+/// each point's weight is split over the four cell centres around it
+/// (bilinear, "cloud-in-cell"; the lattice of centres extends R + 1 cells
+/// beyond the grid, R = ⌊support/cell⌋, so points outside still count), and
+/// the bins are convolved exactly with the kernel sampled at whole-cell
+/// offsets: per lattice row, the compact kernels are polynomials in the column
+/// offset (degree 0, 2, 4), summed through running moments Σ b·j^(2k) of the
+/// row (non-negative sums grown one column pair at a time); the Gaussian is
+/// separable, two 1-D passes truncated at [`gaussian_cutoff`]. Cost
+/// O(n + (rows + 2R)·R·cols) on every core; the result does not depend on the
+/// number of cores. If the lattice would exceed max(16 × the grid's cells,
+/// 2²⁴) cells (a kernel far wider than the grid), this computes [`kde_grid`].
+///
+/// **Error** (rigorous, per cell centre e). With t = cell/h, δ = √2·cell,
+/// K₀ = [`Kernel::constant`] (the kernel's peak) and W(e, ρ) the weight of the
+/// points closer than ρ to e, |binned − exact| at e is at most:
+///
+/// | kernel | bound |
+/// | --- | --- |
+/// | Epanechnikov | K₀ · max(t²/2 · W(e, h), 0.71 · t · (1 + √2 t) · [W(e, h+δ) − W(e, h−δ)]) |
+/// | Quartic | 2 t² · K₀ · W(e, h+δ) |
+/// | Gaussian | K₀ · (t²/4 · [W(e, 3h+δ) + 0.12 · (Σw − W(e, 3h+δ))] + 2 · [`GAUSSIAN_TAIL`] · Σw) |
+/// | Uniform | K₀ · [W(e, h+δ) − W(e, h−δ)] (first order: avoid) |
+///
+/// Why: per point, binning replaces K(e − p) by the bilinear interpolation of
+/// K(e − ·) from the four nodes around p, and Σλ(node − p) = 0, so the error
+/// is at most ½ · sup‖Hessian‖ · Σλ|node − p|² ≤ ¼ sup‖H‖ cell². ‖H‖ ≤ 8K₀/h²
+/// for the quartic (C¹), ≤ K₀/h² for the Gaussian (≤ 0.111 K₀/h² beyond 3h);
+/// the Epanechnikov is low by at most t²/2 · K₀ inside and high by at most
+/// (√2/4)·|∇|·cell across its kink at d = h; the uniform is exact except within
+/// δ of its edge. Rounding adds at most about (4R + 8) · 2⁻⁵³ · K₀ · W, W the
+/// weight binned within R cells (1e-14 · K₀ · W for R = 20).
+///
+/// In practice the errors of many points largely cancel, and the error is
+/// second order in t. Measured largest |binned − exact| as a share of the
+/// peak: with h = 20 cells (t = 0.05; 200,000 clustered points, tested ≤ 0.5 %)
+/// 0.07 % for the Epanechnikov, 0.11 % for the quartic, 1 % for the uniform;
+/// the Gaussian with h = 10 cells 0.08 %; with h = 2.5 to 5 cells (the oracle's
+/// 2,000 points on 100 m cells) 1.5 % (Epanechnikov), 2.4 % (quartic), 1.9 %
+/// (Gaussian), 10 % (uniform). The binned mass is exactly Σw (linear binning
+/// conserves weight) times the kernel's sum over the lattice offsets, which
+/// differs from 1 by O(t²) (−1.6e-4 for the Epanechnikov at t = 0.05,
+/// 4e-6 for the quartic, ~1e-14 for the Gaussian), while the exact method's
+/// mass per point varies with the point's position in its cell and averages 1.
+pub fn kde_grid_binned(
+    grid: &Grid,
+    xs: &[f64],
+    ys: &[f64],
+    weights: Option<&[f64]>,
+    kernel: Kernel,
+    bandwidth: f64,
+) -> Result<Vec<f64>, KdeError> {
+    check_points(xs, ys, weights)?;
+    check_bandwidth(bandwidth)?;
+    match binned::Lattice::new(grid, kernel, bandwidth) {
+        Some(lattice) => Ok(binned::on_grid(&lattice, xs, ys, weights, kernel, bandwidth)),
+        None => Ok(grid_sum::on_grid(grid, xs, ys, weights, kernel, bandwidth)),
+    }
 }
 
 /// The density (events per m²) at arbitrary evaluation points (`eval_xs`,

@@ -4,7 +4,7 @@ use super::*;
 use crate::rng::SeededRng;
 
 /// Reads an oracle file; `None` (with a note) when it is missing, except under CI.
-fn oracle(name: &str) -> Option<String> {
+pub(super) fn oracle(name: &str) -> Option<String> {
     let path = format!("{}/../../../shared/oracles/{name}", env!("CARGO_MANIFEST_DIR"));
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
@@ -38,7 +38,7 @@ fn columns(text: &str, names: &[&str]) -> Vec<Vec<f64>> {
     cols
 }
 
-fn oracle_points() -> Option<(Vec<f64>, Vec<f64>)> {
+pub(super) fn oracle_points() -> Option<(Vec<f64>, Vec<f64>)> {
     let mut c = columns(&oracle("points.csv")?, &["x", "y"]).into_iter();
     Some((c.next()?, c.next()?))
 }
@@ -59,7 +59,7 @@ fn kde_error(ours: &[f64], want: &[f64]) -> (f64, f64) {
     (worst, rel)
 }
 
-fn uniform(rng: &mut SeededRng, lo: f64, hi: f64) -> f64 {
+pub(super) fn uniform(rng: &mut SeededRng, lo: f64, hi: f64) -> f64 {
     lo + (hi - lo) * (rng.below(1 << 53) as f64 / (1u64 << 53) as f64)
 }
 
