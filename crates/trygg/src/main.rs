@@ -1,6 +1,7 @@
 //! `trygg`: one binary for Trygg. Parses arguments and configuration, then
 //! calls the library crates; errors go to stderr with a non-zero exit code.
 
+mod analyze;
 mod config;
 mod demo;
 
@@ -53,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Analyse CSV files: hot spots, kernel density, near repeat, trends, comparisons, evaluations.
+    Analyze {
+        #[command(subcommand)]
+        command: analyze::AnalyzeCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -77,6 +83,10 @@ enum UserCommand {
 }
 
 #[derive(Subcommand)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "parsed once per run; boxing would only obscure the clap derive"
+)]
 enum ImportCommand {
     /// Police events from the police's open events API: JSON arrays, plain or .gz.
     ///
@@ -94,6 +104,101 @@ enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Point events from CSV (police exports, incident systems, open data).
+    ///
+    /// Example: trygg import points crimedata_2024.csv --source vancouver-vpd --crs EPSG:26910
+    ///   --x-column X --y-column Y --time-columns YEAR,MONTH,DAY,HOUR,MINUTE --category-column TYPE
+    ///   --time-zone America/Vancouver
+    ///
+    /// Coordinates are converted to WGS84 and each point placed in the district
+    /// containing it; blank or zero coordinates are kept without a position.
+    /// Any refused row stops the import (nothing is written) unless --skip-invalid.
+    Points(PointsArgs),
+}
+
+/// Column mapping for `import points`, from flags (a mapping file may give them instead).
+#[derive(clap::Args)]
+struct PointsArgs {
+    /// The files to import.
+    #[arg(required = true)]
+    files: Vec<std::path::PathBuf>,
+    /// A TOML file with the keys below (source, crs, x_column, …); flags override it.
+    #[arg(long)]
+    mapping: Option<std::path::PathBuf>,
+    /// The source name the events are filed under, e.g. vancouver-vpd.
+    #[arg(long)]
+    source: Option<String>,
+    /// Coordinate reference system: EPSG:4326, EPSG:3006, EPSG:3011 or a UTM zone (EPSG:326NN, 258NN, 269NN).
+    #[arg(long)]
+    crs: Option<String>,
+    /// The x column (easting or longitude).
+    #[arg(long)]
+    x_column: Option<String>,
+    /// The y column (northing or latitude).
+    #[arg(long)]
+    y_column: Option<String>,
+    /// One date or date-time column.
+    #[arg(long, conflicts_with = "time_columns")]
+    time_column: Option<String>,
+    /// YEAR,MONTH,DAY[,HOUR[,MINUTE]] columns.
+    #[arg(long, value_delimiter = ',')]
+    time_columns: Option<Vec<String>>,
+    /// The category column.
+    #[arg(long)]
+    category_column: Option<String>,
+    /// The source's id column; without it a row's identity is a hash of its content.
+    #[arg(long)]
+    id_column: Option<String>,
+    /// Time zone of the times (default Europe/Stockholm).
+    #[arg(long)]
+    time_zone: Option<String>,
+    /// Check and report without writing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import the good rows even if some are refused (they are listed either way).
+    #[arg(long)]
+    skip_invalid: bool,
+}
+
+impl PointsArgs {
+    fn mapping(&self) -> Result<trygg_import::points::Mapping> {
+        #[derive(serde::Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        struct File {
+            source: Option<String>,
+            crs: Option<String>,
+            x_column: Option<String>,
+            y_column: Option<String>,
+            time_column: Option<String>,
+            time_columns: Option<Vec<String>>,
+            category_column: Option<String>,
+            id_column: Option<String>,
+            time_zone: Option<String>,
+        }
+        let f: File = match &self.mapping {
+            Some(p) => toml::from_str(
+                &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            )
+            .with_context(|| format!("{}: invalid mapping", p.display()))?,
+            None => File::default(),
+        };
+        let need = |flag: &Option<String>, file: Option<String>, name: &str| {
+            flag.clone().or(file).with_context(|| {
+                format!("--{name} (or `{}` in the mapping file) is required", name.replace('-', "_"))
+            })
+        };
+        Ok(trygg_import::points::Mapping {
+            source: need(&self.source, f.source, "source")?,
+            crs: need(&self.crs, f.crs, "crs")?,
+            x_column: need(&self.x_column, f.x_column, "x-column")?,
+            y_column: need(&self.y_column, f.y_column, "y-column")?,
+            time_column: self.time_column.clone().or(f.time_column),
+            time_columns: self.time_columns.clone().or(f.time_columns),
+            category_column: need(&self.category_column, f.category_column, "category-column")?,
+            id_column: self.id_column.clone().or(f.id_column),
+            time_zone: self.time_zone.clone().or(f.time_zone),
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -104,6 +209,10 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Pure file-to-file analytics: no configuration, database or runtime.
+    if let Command::Analyze { command } = cli.command {
+        return analyze::main(command);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -157,6 +266,11 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Import { command: ImportCommand::Polisen { files, dry_run } } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
             import_polisen(&store, &files, dry_run).await
+        }
+        Command::Analyze { command } => analyze::run(command),
+        Command::Import { command: ImportCommand::Points(args) } => {
+            let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
+            import_points(&store, &args).await
         }
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
@@ -224,6 +338,53 @@ async fn import_polisen(store: &Store, files: &[std::path::PathBuf], dry_run: bo
     for (name, bytes) in loaded {
         let run = polisen::load(store, &gazetteer, &name, &bytes, "cli").await?;
         store.audit("cli", "import.polisen", &format!("import_run:{}", run.id), &name).await?;
+        println!(
+            "{name}: {} new, {} updated, {} unchanged (import {})",
+            run.inserted, run.updated, run.unchanged, run.id
+        );
+    }
+    Ok(())
+}
+
+async fn import_points(store: &Store, args: &PointsArgs) -> Result<()> {
+    use trygg_import::points;
+    let mapping = args.mapping()?;
+    let locator = points::locator(store).await?;
+    let mut checked = Vec::new();
+    for path in &args.files {
+        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let name = path.display().to_string();
+        let parsed = match points::check(&name, &bytes, &mapping, &locator, args.skip_invalid) {
+            Err(points::PointsImportError::Rejected { rejected, .. }) => {
+                for r in rejected.iter().take(20) {
+                    eprintln!("{name}: line {}, column {}: {}", r.line, r.column, r.reason);
+                }
+                bail!(
+                    "{name}: {} rows refused; nothing was imported (use --skip-invalid to import the rest)",
+                    rejected.len()
+                );
+            }
+            other => other?,
+        };
+        for r in parsed.rejected.iter().take(20) {
+            eprintln!("{name}: skipped line {}, column {}: {}", r.line, r.column, r.reason);
+        }
+        println!(
+            "{name}: {} rows accepted ({} without a position, {} outside every district), {} refused",
+            parsed.events.len(),
+            parsed.without_position,
+            parsed.outside_areas,
+            parsed.rejected.len()
+        );
+        checked.push((name, bytes, parsed));
+    }
+    if args.dry_run {
+        println!("dry run: nothing was written");
+        return Ok(());
+    }
+    for (name, bytes, parsed) in checked {
+        let run = points::load(store, &name, &bytes, &mapping, &parsed, "cli").await?;
+        store.audit("cli", "import.points", &format!("import_run:{}", run.id), &name).await?;
         println!(
             "{name}: {} new, {} updated, {} unchanged (import {})",
             run.inserted, run.updated, run.unchanged, run.id

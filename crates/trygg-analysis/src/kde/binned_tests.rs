@@ -282,3 +282,16 @@ fn many_points_are_binned_in_parts_without_loss() {
     let mass = binned.iter().sum::<f64>() * cell * cell;
     assert!((mass / (6e5 * lattice_sum) - 1.0).abs() <= 1e-12, "{mass}");
 }
+
+#[test]
+fn a_bandwidth_below_two_cells_is_summed_exactly() {
+    let grid = Grid::new(0.0, 0.0, 100.0, 20, 20).unwrap();
+    let (xs, ys) = (vec![950.0, 1020.0], vec![960.0, 1010.0]);
+    for kernel in [Kernel::Gaussian, Kernel::Uniform, Kernel::Epanechnikov] {
+        for h in [1e-150, 1.0, 150.0] {
+            let binned = kde_grid_binned(&grid, &xs, &ys, None, kernel, h).unwrap();
+            let exact = kde_grid(&grid, &xs, &ys, None, kernel, h).unwrap();
+            assert_eq!(binned, exact, "{kernel:?} h = {h}");
+        }
+    }
+}

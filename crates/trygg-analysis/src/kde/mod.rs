@@ -362,6 +362,11 @@ pub fn kde_grid_binned(
 ) -> Result<Vec<f64>, KdeError> {
     check_points(xs, ys, weights)?;
     check_bandwidth(bandwidth)?;
+    // Binning needs the kernel to span cells: below two cells its error bound
+    // exceeds the density itself, so the exact sum is both right and cheap.
+    if bandwidth < 2.0 * grid.cell_size() {
+        return Ok(grid_sum::on_grid(grid, xs, ys, weights, kernel, bandwidth));
+    }
     match binned::Lattice::new(grid, kernel, bandwidth) {
         Some(lattice) => Ok(binned::on_grid(&lattice, xs, ys, weights, kernel, bandwidth)),
         None => Ok(grid_sum::on_grid(grid, xs, ys, weights, kernel, bandwidth)),

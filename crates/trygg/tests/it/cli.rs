@@ -174,3 +174,55 @@ async fn init_then_serve_gives_the_same_answers_on_sqlite_and_postgres() {
     drop(server);
     pg.finish().await;
 }
+
+#[test]
+fn police_events_and_points_import_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["init"]).status.success());
+    let police = dir.path().join("events.json");
+    std::fs::write(
+        &police,
+        r#"[{"id": 9, "datetime": "2024-05-02 9:05:00 +02:00", "name": "02 maj 08.40, Rån, Stockholm",
+            "summary": "Rån vid Rinkeby torg.", "url": "/a/", "type": "Rån",
+            "location": {"name": "Stockholm", "gps": "59.329324,18.068581"}}]"#,
+    )
+    .unwrap();
+    let p = police.to_str().unwrap();
+    let o = run(dir.path(), &["import", "polisen", "--dry-run", p]);
+    assert!(
+        o.status.success()
+            && text(&o).contains("1 events, 1 in the city, 1 placed")
+            && text(&o).contains("dry run"),
+        "{}",
+        text(&o)
+    );
+    let o = run(dir.path(), &["import", "polisen", p]);
+    assert!(o.status.success() && text(&o).contains("1 new"), "{}", text(&o));
+    let o = run(dir.path(), &["import", "polisen", p]);
+    assert!(text(&o).contains("0 new, 0 updated, 1 unchanged"), "{}", text(&o));
+
+    let csv = dir.path().join("points.csv");
+    std::fs::write(
+        &csv,
+        "id,typ,tid,lon,lat\n1,Klotter,2025-05-02 21:10,17.9042,59.3940\n2,Klotter,igår,17.9,59.39\n",
+    )
+    .unwrap();
+    let mapping = dir.path().join("mapping.toml");
+    std::fs::write(
+        &mapping,
+        "source = \"test\"\ncrs = \"EPSG:4326\"\nx_column = \"lon\"\ny_column = \"lat\"\ntime_column = \"tid\"\ncategory_column = \"typ\"\nid_column = \"id\"\n",
+    )
+    .unwrap();
+    let (c, m) = (csv.to_str().unwrap(), mapping.to_str().unwrap());
+    let o = run(dir.path(), &["import", "points", c, "--mapping", m]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("line 3, column tid") && text(&o).contains("nothing was imported"),
+        "{}",
+        text(&o)
+    );
+    let o = run(dir.path(), &["import", "points", c, "--mapping", m, "--skip-invalid"]);
+    assert!(o.status.success() && text(&o).contains("1 new"), "{}", text(&o));
+    let o = run(dir.path(), &["import", "points", c, "--source", "x"]);
+    assert!(!o.status.success() && text(&o).contains("--crs"), "{}", text(&o));
+}
