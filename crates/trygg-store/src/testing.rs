@@ -101,3 +101,19 @@ where
 pub async fn execute_raw(store: &Store, sql: &str) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(&store.pool).await?.rows_affected())
 }
+
+/// Declares, in a module `on_every_backend`, one `#[tokio::test]` per named
+/// `async fn(Store)` that runs it through [`on_every_backend`].
+#[macro_export]
+macro_rules! test_on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod on_every_backend {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    $crate::testing::on_every_backend(super::$name).await;
+                }
+            )+
+        }
+    };
+}

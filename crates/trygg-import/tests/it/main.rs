@@ -20,18 +20,3 @@ pub fn shared_data(rel: &str) -> Option<Vec<u8>> {
         }
     }
 }
-
-/// Declares a `#[tokio::test]` that runs an `async fn(Store)` on every backend.
-#[macro_export]
-macro_rules! on_every_backend {
-    ($($name:ident),+ $(,)?) => {
-        mod on_every_backend {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    trygg_store::testing::on_every_backend(super::$name).await;
-                }
-            )+
-        }
-    };
-}

@@ -112,7 +112,7 @@ async fn bad_rows_are_named_and_nothing_is_written(store: Store) {
     assert!(store.events(&EventQuery::default()).await.unwrap().is_empty());
 }
 
-crate::on_every_backend!(
+trygg_store::test_on_every_backend!(
     real_vancouver_incidents_import_idempotently,
     stockholm_points_are_placed_by_their_position,
     bad_rows_are_named_and_nothing_is_written,

@@ -113,7 +113,7 @@ async fn a_truncated_file_is_refused_and_changes_nothing(store: Store) {
     assert!(store.import_runs(5).await.unwrap().is_empty());
 }
 
-crate::on_every_backend!(
+trygg_store::test_on_every_backend!(
     the_api_snapshot_imports_with_its_quirks,
     a_year_of_events_places_jarva_by_text,
     a_truncated_file_is_refused_and_changes_nothing,

@@ -192,7 +192,7 @@ async fn the_seed_is_audited(store: Store) {
     assert_eq!(e.detail, report.to_string());
 }
 
-crate::on_every_backend!(
+trygg_store::test_on_every_backend!(
     seeding_twice_gives_the_same_database,
     jarva_districts_change_district_area_on_the_merger,
     district_areas_have_their_dates_and_children,

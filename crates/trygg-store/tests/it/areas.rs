@@ -83,7 +83,7 @@ async fn parents_must_exist_and_sit_higher(store: Store) {
     assert!(store.area(&code("kista")).await.unwrap().is_none(), "a failed upsert leaves nothing behind");
 }
 
-crate::conformance!(
+trygg_store::test_on_every_backend!(
     areas_round_trip_with_boundary_and_memberships,
     upserting_again_replaces_instead_of_duplicating,
     parents_must_exist_and_sit_higher,

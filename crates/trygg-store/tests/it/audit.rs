@@ -48,7 +48,7 @@ async fn concurrent_appends_keep_one_chain(store: Store) {
     assert_eq!(store.verify_audit().await.unwrap(), AuditVerification::Intact { entries: 16 });
 }
 
-crate::conformance!(
+trygg_store::test_on_every_backend!(
     the_chain_verifies_and_entries_cannot_be_changed,
     tampering_is_detected,
     concurrent_appends_keep_one_chain

@@ -115,7 +115,7 @@ async fn an_import_that_fails_leaves_nothing_behind(store: Store) {
     );
 }
 
-crate::conformance!(
+trygg_store::test_on_every_backend!(
     reimporting_adds_nothing_and_changes_keep_history,
     events_are_queried_by_area_and_time,
     an_import_that_fails_leaves_nothing_behind,

@@ -7,18 +7,3 @@ mod events;
 mod org;
 mod schema;
 mod users;
-
-/// Declares a `#[tokio::test]` that runs an `async fn(Store)` on every backend.
-#[macro_export]
-macro_rules! conformance {
-    ($($name:ident),+ $(,)?) => {
-        mod on_every_backend {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    trygg_store::testing::on_every_backend(super::$name).await;
-                }
-            )+
-        }
-    };
-}

@@ -68,4 +68,4 @@ async fn partners_and_groups_round_trip(store: Store) {
     assert!(matches!(store.upsert_group(&no_end).await, Err(StoreError::Invalid(_))));
 }
 
-crate::conformance!(strategies_round_trip_and_apply_by_date, partners_and_groups_round_trip);
+trygg_store::test_on_every_backend!(strategies_round_trip_and_apply_by_date, partners_and_groups_round_trip);

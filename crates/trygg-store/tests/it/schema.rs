@@ -31,7 +31,7 @@ async fn a_newer_schema_is_a_clear_error(store: Store) {
     assert!(err.to_string().contains("upgrade trygg"));
 }
 
-crate::conformance!(migrating_twice_is_a_no_op, a_newer_schema_is_a_clear_error);
+trygg_store::test_on_every_backend!(migrating_twice_is_a_no_op, a_newer_schema_is_a_clear_error);
 
 #[tokio::test]
 async fn unknown_url_schemes_are_refused() {

@@ -76,7 +76,7 @@ async fn login_failures_are_counted_per_key_and_cleared(store: Store) {
     assert_eq!(store.login_failures_since("ip:127.0.0.1", start).await.unwrap(), 1);
 }
 
-crate::conformance!(
+trygg_store::test_on_every_backend!(
     users_are_unique_by_email_and_scoped_to_existing_areas,
     sessions_expire_and_end_with_password_change_or_disabling,
     login_failures_are_counted_per_key_and_cleared,
