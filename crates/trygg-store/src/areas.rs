@@ -31,11 +31,8 @@ impl Store {
     /// must exist and sit at a higher level.
     pub async fn upsert_area(&self, area: &Area) -> Result<()> {
         area.validate()?;
-        let boundary = area
-            .boundary
-            .as_ref()
-            .map(|b| serde_json::json!({"type": "MultiPolygon", "coordinates": b.to_lon_lat()}).to_string());
-        let mut tx = self.pool.begin().await?;
+        let boundary = area.boundary.as_ref().map(boundary_to_json);
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO areas (code, name, level, valid_from, valid_to, boundary, boundary_source, lat, lon, kind, exposed) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
@@ -172,7 +169,12 @@ fn name(row: &AnyRow) -> Result<trygg_core::Name> {
     Ok(trygg_core::Name::new(&s)?)
 }
 
-fn boundary_from_json(text: &str) -> Result<Polygon> {
+/// A boundary as GeoJSON `MultiPolygon` geometry text.
+pub(crate) fn boundary_to_json(b: &Polygon) -> String {
+    serde_json::json!({"type": "MultiPolygon", "coordinates": b.to_lon_lat()}).to_string()
+}
+
+pub(crate) fn boundary_from_json(text: &str) -> Result<Polygon> {
     #[derive(serde::Deserialize)]
     struct Geometry {
         coordinates: Vec<Vec<Vec<[f64; 2]>>>,

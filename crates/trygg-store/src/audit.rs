@@ -64,42 +64,57 @@ impl Store {
     /// Appends an entry. The one-row head table is updated first, which
     /// serialises writers on both backends, so the chain never forks.
     pub async fn audit(&self, actor: &str, action: &str, record: &str, detail: &str) -> Result<AuditEntry> {
-        let mut tx = self.pool.begin().await?;
-        let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *tx)
-            .await?;
-        let seq: i64 = row.try_get("seq")?;
-        let prev_hash: String = row.try_get("hash")?;
-        let at = now_ms();
-        let hash = entry_hash(&prev_hash, seq, at, actor, action, record, detail);
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor, action, record, detail, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(at)
-        .bind(actor)
-        .bind(action)
-        .bind(record)
-        .bind(detail)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+        let mut tx = self.begin_write().await?;
+        let entry = append(&mut tx, actor, action, record, detail).await?;
         tx.commit().await?;
-        Ok(AuditEntry {
-            seq,
-            at,
-            actor: actor.into(),
-            action: action.into(),
-            record: record.into(),
-            detail: detail.into(),
-            prev_hash,
-            hash,
-        })
+        Ok(entry)
     }
+}
 
+/// Appends an entry inside the caller's transaction, so that a change and
+/// its audit entry are committed together (see [`Store::audit`]).
+pub(crate) async fn append(
+    tx: &mut sqlx::AnyConnection,
+    actor: &str,
+    action: &str,
+    record: &str,
+    detail: &str,
+) -> Result<AuditEntry> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *tx)
+        .await?;
+    let seq: i64 = row.try_get("seq")?;
+    let prev_hash: String = row.try_get("hash")?;
+    let at = now_ms();
+    let hash = entry_hash(&prev_hash, seq, at, actor, action, record, detail);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, record, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(actor)
+    .bind(action)
+    .bind(record)
+    .bind(detail)
+    .bind(&prev_hash)
+    .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+    Ok(AuditEntry {
+        seq,
+        at,
+        actor: actor.into(),
+        action: action.into(),
+        record: record.into(),
+        detail: detail.into(),
+        prev_hash,
+        hash,
+    })
+}
+
+impl Store {
     /// The latest `limit` entries, newest first.
     pub async fn audit_entries(&self, limit: i64) -> Result<Vec<AuditEntry>> {
         let rows = sqlx::query(

@@ -19,6 +19,24 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_events.sql"),
         include_str!("../migrations/postgres/0002_events.sql"),
     ),
+    (
+        3,
+        "reports",
+        include_str!("../migrations/sqlite/0003_reports.sql"),
+        include_str!("../migrations/postgres/0003_reports.sql"),
+    ),
+    (
+        4,
+        "statistics",
+        include_str!("../migrations/sqlite/0004_statistics.sql"),
+        include_str!("../migrations/postgres/0004_statistics.sql"),
+    ),
+    (
+        5,
+        "serious_talks",
+        include_str!("../migrations/sqlite/0005_serious_talks.sql"),
+        include_str!("../migrations/postgres/0005_serious_talks.sql"),
+    ),
 ];
 
 /// The schema version this binary brings.

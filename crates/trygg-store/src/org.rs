@@ -34,7 +34,7 @@ impl Store {
     /// Inserts or replaces a group and its members.
     pub async fn upsert_group(&self, g: &Group) -> Result<()> {
         g.validate()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO org_groups (code, name, kind, mandate, end_date) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \

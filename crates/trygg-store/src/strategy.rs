@@ -8,7 +8,7 @@ impl Store {
     /// Inserts or replaces a strategy version with its areas and elements.
     pub async fn upsert_strategy(&self, s: &StrategyVersion) -> Result<()> {
         s.validate()?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO strategies (code, name, valid_from, valid_to) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (code) DO UPDATE SET name = excluded.name, valid_from = excluded.valid_from, \

@@ -21,6 +21,8 @@ pub struct User {
     pub areas: Vec<Code>,
     /// A disabled account cannot sign in.
     pub disabled: bool,
+    /// The partner organisation the user works for, if any (its report queue is theirs).
+    pub partner: Option<Code>,
 }
 
 /// What it takes to create a user.
@@ -74,7 +76,7 @@ impl Store {
             )
             .into());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO users (email, name, role, password_hash, disabled, created_at) \
              VALUES ($1, $2, $3, $4, 0, $5) RETURNING id",
@@ -108,6 +110,7 @@ impl Store {
             role: u.role,
             areas: u.areas.clone(),
             disabled: false,
+            partner: None,
         })
     }
 
@@ -125,7 +128,7 @@ impl Store {
 
     /// All users by e-mail address.
     pub async fn users(&self) -> Result<Vec<User>> {
-        let rows = sqlx::query("SELECT id, email, name, role, disabled FROM users ORDER BY email")
+        let rows = sqlx::query("SELECT id, email, name, role, disabled, partner FROM users ORDER BY email")
             .fetch_all(&self.pool)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -137,11 +140,12 @@ impl Store {
 
     /// A user with their password hash, for signing in.
     pub async fn user_for_login(&self, email: &Email) -> Result<Option<(User, String)>> {
-        let row =
-            sqlx::query("SELECT id, email, name, role, disabled, password_hash FROM users WHERE email = $1")
-                .bind(email.as_str())
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            "SELECT id, email, name, role, disabled, partner, password_hash FROM users WHERE email = $1",
+        )
+        .bind(email.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
         match row {
             Some(row) => Ok(Some((self.user_from_row(&row).await?, row.try_get("password_hash")?))),
             None => Ok(None),
@@ -150,7 +154,7 @@ impl Store {
 
     /// A user by id.
     pub async fn user(&self, id: i64) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT id, email, name, role, disabled FROM users WHERE id = $1")
+        let row = sqlx::query("SELECT id, email, name, role, disabled, partner FROM users WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
@@ -162,7 +166,7 @@ impl Store {
 
     /// Replaces a user's password hash and ends all their sessions.
     pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
@@ -177,9 +181,25 @@ impl Store {
         Ok(())
     }
 
+    /// Links a user to the partner organisation they work for (or unlinks:
+    /// `None`), and records it in the audit log.
+    pub async fn set_user_partner(&self, actor: &str, user_id: i64, partner: Option<&Code>) -> Result<()> {
+        let n = sqlx::query("UPDATE users SET partner = $1 WHERE id = $2")
+            .bind(partner.map(Code::as_str))
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound { what: "user", key: user_id.to_string() });
+        }
+        let detail = partner.map_or("", Code::as_str);
+        self.audit(actor, "user.partner", &format!("user:{user_id}"), detail).await.map(|_| ())
+    }
+
     /// Enables or disables an account; disabling ends its sessions.
     pub async fn set_user_disabled(&self, user_id: i64, disabled: bool) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
             .bind(i64::from(disabled))
             .bind(user_id)
@@ -209,6 +229,7 @@ impl Store {
             role: parse(row, "role")?,
             areas,
             disabled: row.try_get::<i64, _>("disabled")? != 0,
+            partner: row.try_get::<Option<String>, _>("partner")?.map(|p| Code::new(&p)).transpose()?,
         })
     }
 
@@ -237,7 +258,7 @@ impl Store {
     /// disabled users give `None`).
     pub async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
         let row = sqlx::query(
-            "SELECT s.csrf_token, s.expires_at, u.id, u.email, u.name, u.role, u.disabled \
+            "SELECT s.csrf_token, s.expires_at, u.id, u.email, u.name, u.role, u.disabled, u.partner \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled = 0",
         )

@@ -11,15 +11,17 @@ mod geography;
 mod names;
 mod org;
 mod places;
+mod rapid;
 mod table;
 
 pub use names::display_name;
+pub use rapid::parse_deadline;
 
 use crate::boundaries::BoundaryError;
 use std::collections::BTreeSet;
 use std::fmt;
 use trygg_core::{Area, AreaLevel, Group, Partner, StrategyVersion};
-use trygg_store::{Store, StoreError};
+use trygg_store::{Category, Store, StoreError, Zone};
 
 /// An embedded data file: its name (for errors) and its text.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +42,7 @@ const PLACES: Embedded = embedded!("jarva_places.csv");
 const EXPOSED: Embedded = embedded!("utsatta_omraden_jarva.csv");
 const STRATEGY: Embedded = embedded!("strategy_jarva_2020_2025.toml");
 const ORGANISATION: Embedded = embedded!("organisation_jarva.toml");
+const RAPID: Embedded = embedded!("rapid_action_jarva.toml");
 
 /// Why the seed could not be built or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +82,10 @@ pub struct Seed {
     pub partners: Vec<Partner>,
     /// The groups, whose members refer to the partners.
     pub groups: Vec<Group>,
+    /// The incident categories, groups before their categories.
+    pub categories: Vec<Category>,
+    /// The responsibility zones.
+    pub zones: Vec<Zone>,
 }
 
 /// What a seed wrote, by kind.
@@ -100,6 +107,10 @@ pub struct SeedReport {
     pub partners: usize,
     /// Groups.
     pub groups: usize,
+    /// Incident categories (groups included).
+    pub categories: usize,
+    /// Responsibility zones.
+    pub zones: usize,
 }
 
 impl fmt::Display for SeedReport {
@@ -107,7 +118,7 @@ impl fmt::Display for SeedReport {
         write!(
             f,
             "{} city, {} district areas, {} districts ({} exposed), {} places, \
-             {} strategy elements, {} partners, {} groups",
+             {} strategy elements, {} partners, {} groups, {} incident categories, {} zones",
             self.cities,
             self.district_areas,
             self.districts,
@@ -115,7 +126,9 @@ impl fmt::Display for SeedReport {
             self.places,
             self.strategy_elements,
             self.partners,
-            self.groups
+            self.groups,
+            self.categories,
+            self.zones
         )
     }
 }
@@ -137,7 +150,17 @@ pub fn jarva() -> Result<Seed, SeedError> {
     check_areas(&areas)?;
     let strategy = org::strategy(STRATEGY, &areas)?;
     let org = org::Organisation::parse(ORGANISATION)?;
-    Ok(Seed { areas, strategy, partners: org.partners, groups: org.groups })
+    let rapid = rapid::Rapid::parse(RAPID, &areas, &org.partners)?;
+    let mut partners = org.partners;
+    partners.extend(rapid.partners);
+    Ok(Seed {
+        areas,
+        strategy,
+        partners,
+        groups: org.groups,
+        categories: rapid.categories,
+        zones: rapid.zones,
+    })
 }
 
 /// Area codes are unique across all levels, and every area is valid.
@@ -174,6 +197,8 @@ impl Seed {
             strategy_elements: self.strategy.elements.len(),
             partners: self.partners.len(),
             groups: self.groups.len(),
+            categories: self.categories.len(),
+            zones: self.zones.len(),
         }
     }
 
@@ -189,6 +214,12 @@ impl Seed {
         }
         for g in &self.groups {
             store.upsert_group(g).await?;
+        }
+        for c in &self.categories {
+            store.upsert_category(c).await?;
+        }
+        for z in &self.zones {
+            store.upsert_zone(z).await?;
         }
         let report = self.report();
         let action = format!("seed.{name}");

@@ -192,7 +192,32 @@ async fn the_seed_is_audited(store: Store) {
     assert_eq!(e.detail, report.to_string());
 }
 
+/// Where the seeded zones send reports: the most specific zone that names
+/// the category, the district administration as the fallback.
+async fn reports_are_routed_by_the_seeded_zones(store: Store) {
+    seed_jarva(&store).await.unwrap();
+    let routing = store.routing().await.unwrap();
+    let route = |category: &str, lat: f64, lon: f64| {
+        let c = routing.category(&code(category)).unwrap();
+        let d = routing.route(c, trygg_core::LatLon::new(lat, lon).unwrap()).unwrap();
+        (d.area.to_string(), d.responsible.to_string())
+    };
+    let tensta = |who: &str| ("tensta".to_owned(), who.to_owned());
+    assert_eq!(route("klotter-ovrigt", 59.3940, 17.9042), tensta("fastighetsagare-tensta-centrum"));
+    assert_eq!(route("gomda-droger", 59.3940, 17.9042), tensta("polisen-lpo-jarva"));
+    assert_eq!(route("belysning-trasig", 59.3940, 17.9047), tensta("region-stockholm"));
+    assert_eq!(route("belysning-trasig", 59.3940, 17.9042), tensta("trafikkontoret"));
+    // 400 m east of the centre: the housing company's area.
+    assert_eq!(route("nedskrapning-skrap", 59.3940, 17.9112), tensta("svenska-bostader"));
+    // Berusade personer has no zone of its own: the district administration.
+    assert_eq!(route("berusade-personer", 59.3940, 17.9042), tensta("jarva-sdf"));
+    // Outside Järva (Södermalm): refused.
+    let c = routing.category(&code("klotter-ovrigt")).unwrap();
+    assert!(routing.route(c, trygg_core::LatLon::new(59.315, 18.07).unwrap()).is_err());
+}
+
 trygg_store::test_on_every_backend!(
+    reports_are_routed_by_the_seeded_zones,
     seeding_twice_gives_the_same_database,
     jarva_districts_change_district_area_on_the_merger,
     district_areas_have_their_dates_and_children,

@@ -73,13 +73,15 @@ fn the_report_counts_what_the_seed_holds() {
             exposed_districts: 3,
             places: 11,
             strategy_elements: 13,
-            partners: 9,
+            partners: 12,
             groups: 3,
+            categories: 26,
+            zones: 16,
         }
     );
     assert_eq!(
         report.to_string(),
         "1 city, 3 district areas, 117 districts (3 exposed), 11 places, \
-         13 strategy elements, 9 partners, 3 groups"
+         13 strategy elements, 12 partners, 3 groups, 26 incident categories, 16 zones"
     );
 }

@@ -5,5 +5,8 @@ mod areas;
 mod audit;
 mod events;
 mod org;
+mod reports;
 mod schema;
+mod serious_talks;
+mod statistics;
 mod users;
