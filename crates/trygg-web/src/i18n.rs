@@ -1,5 +1,7 @@
-//! Translations: flat key → text tables from `locales/*.toml`, compiled in.
-//! Swedish is the default; English is complete.
+//! Translations: flat key → text tables from `locales/`, compiled in. Each
+//! feature keeps its own pair of files (`locales/sv/<feature>.toml` and
+//! `locales/en/<feature>.toml`); a key defined twice is a build-time error
+//! caught by the tests. Swedish is the default; English is complete.
 
 use std::collections::HashMap;
 
@@ -39,6 +41,26 @@ impl Lang {
     }
 }
 
+/// The translation files, Swedish and English side by side, one pair per feature.
+const PARTS: &[(&str, &str)] = &[
+    (include_str!("../locales/sv.toml"), include_str!("../locales/en.toml")),
+    (include_str!("../locales/sv/reports.toml"), include_str!("../locales/en/reports.toml")),
+    (include_str!("../locales/sv/reports_staff.toml"), include_str!("../locales/en/reports_staff.toml")),
+    (include_str!("../locales/sv/reports_public.toml"), include_str!("../locales/en/reports_public.toml")),
+    (include_str!("../locales/sv/mail.toml"), include_str!("../locales/en/mail.toml")),
+    (include_str!("../locales/sv/imports.toml"), include_str!("../locales/en/imports.toml")),
+    (include_str!("../locales/sv/serious_talks.toml"), include_str!("../locales/en/serious_talks.toml")),
+    (include_str!("../locales/sv/results.toml"), include_str!("../locales/en/results.toml")),
+];
+
+fn merge(into: &mut HashMap<String, String>, part: HashMap<String, String>) {
+    for (key, text) in part {
+        if into.insert(key.clone(), text).is_some() {
+            panic!("translation key {key} is defined twice");
+        }
+    }
+}
+
 /// All translation tables.
 pub struct Translations {
     sv: HashMap<String, String>,
@@ -56,10 +78,12 @@ pub struct Tr<'a> {
 impl Translations {
     /// The tables compiled into the binary.
     pub fn builtin() -> Self {
-        Self {
-            sv: flatten(include_str!("../locales/sv.toml")),
-            en: flatten(include_str!("../locales/en.toml")),
+        let (mut sv, mut en) = (HashMap::new(), HashMap::new());
+        for (sv_text, en_text) in PARTS {
+            merge(&mut sv, flatten(sv_text));
+            merge(&mut en, flatten(en_text));
         }
+        Self { sv, en }
     }
 
     /// The table for `lang`.
@@ -144,19 +168,32 @@ mod tests {
         let t = Translations::builtin();
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/");
         let mut missing = Vec::new();
+        let mut files = Vec::new();
         for folder in ["templates", "src"] {
-            for entry in std::fs::read_dir(format!("{dir}{folder}")).unwrap() {
-                let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
-                for marker in ["t.get(\"", "t.fill(\"", "key: \""] {
-                    for part in text.split(marker).skip(1) {
-                        let key = part.split('"').next().unwrap();
-                        if !key.is_empty() && !key.contains('{') && !t.has(key) {
-                            missing.push(key.to_owned());
-                        }
+            collect_files(std::path::Path::new(&format!("{dir}{folder}")), &mut files);
+        }
+        for path in files {
+            let text = std::fs::read_to_string(path).unwrap();
+            for marker in ["t.get(\"", "t.fill(\"", "key: \""] {
+                for part in text.split(marker).skip(1) {
+                    let key = part.split('"').next().unwrap();
+                    if !key.is_empty() && !key.contains('{') && !t.has(key) {
+                        missing.push(key.to_owned());
                     }
                 }
             }
         }
         assert_eq!(missing, Vec::<String>::new(), "keys used but not translated");
+    }
+
+    fn collect_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                collect_files(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
     }
 }

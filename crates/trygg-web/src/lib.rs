@@ -13,10 +13,16 @@ mod auth;
 mod ctx;
 mod error;
 mod i18n;
+mod imports;
+pub mod mail;
+mod open311;
 mod ops;
 mod pages;
+mod reports;
+mod results;
 pub mod routes;
 mod security;
+mod serious_talks;
 
 pub use i18n::{Lang, Translations};
 pub use ops::Metrics;
@@ -37,11 +43,51 @@ pub struct WebConfig {
     pub max_login_failures: i64,
     /// The window for counting failed logins, in minutes.
     pub lockout_minutes: i64,
+    /// The address users reach this server at, for links in e-mail (no trailing slash).
+    pub public_url: String,
+    /// Whether Open311 accepts `POST requests` without an `api_key` (as a resident).
+    pub open311_anonymous_post: bool,
+    /// Where to send mail; `None` leaves notifications queued in the outbox.
+    pub smtp: Option<SmtpConfig>,
+    /// How long serious-talk records are kept, in days (counted from awareness);
+    /// older ones are folded into the figures and deleted once a day.
+    pub serious_talk_retention_days: i64,
+}
+
+/// An SMTP relay to send notifications through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// Host name or address.
+    pub host: String,
+    /// Port (25, or 587 with STARTTLS).
+    pub port: u16,
+    /// The sender address.
+    pub from: String,
+    /// Seconds between passes over the outbox.
+    pub poll_secs: u64,
+    /// The first retry's delay in seconds; it doubles per attempt, up to an hour.
+    pub retry_base_secs: u64,
+}
+
+impl SmtpConfig {
+    /// A relay at `host:port` sending as `from`, polling every 5 s, retrying after 30 s.
+    pub fn new(host: &str, port: u16, from: &str) -> Self {
+        Self { host: host.into(), port, from: from.into(), poll_secs: 5, retry_base_secs: 30 }
+    }
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, session_hours: 8, max_login_failures: 5, lockout_minutes: 15 }
+        Self {
+            secure_cookies: false,
+            session_hours: 8,
+            max_login_failures: 5,
+            lockout_minutes: 15,
+            public_url: "http://127.0.0.1:8080".into(),
+            open311_anonymous_post: false,
+            smtp: None,
+            serious_talk_retention_days: 365,
+        }
     }
 }
 
@@ -84,6 +130,10 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> std::io::Result<()> {
 /// Serves on an already bound listener (tests bind port 0).
 pub async fn serve_on(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
     tokio::spawn(prune_periodically(state.store.clone()));
+    tokio::spawn(purge_serious_talks_daily(state.store.clone(), state.config.serious_talk_retention_days));
+    if let Some(smtp) = state.config.smtp.clone() {
+        tokio::spawn(mail::send_periodically(state.clone(), smtp));
+    }
     let app = app(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
 }
@@ -96,6 +146,22 @@ async fn prune_periodically(store: Store) {
         tick.tick().await;
         if let Err(e) = store.prune(24 * 3_600_000).await {
             tracing::warn!(error = %e, "pruning sessions failed");
+        }
+    }
+}
+
+/// Deletes serious-talk records older than `days` once a day (the first run at
+/// start), keeping their figures. Safe on several servers: a record is
+/// folded by the transaction that deletes it.
+async fn purge_serious_talks_daily(store: Store, days: i64) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    loop {
+        tick.tick().await;
+        let before = trygg_store::now_ms() - days.max(1).saturating_mul(86_400_000);
+        match store.purge_serious_talks("system", before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "purged old serious-talk records"),
+            Err(e) => tracing::warn!(error = %e, "purging serious-talk records failed"),
         }
     }
 }

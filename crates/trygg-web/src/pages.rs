@@ -33,7 +33,8 @@ pub struct Layout<'a> {
 }
 
 impl<'a> Layout<'a> {
-    fn new(ctx: &'a Ctx, t: Tr<'a>, title: &str) -> Self {
+    /// The layout for `ctx` with a page title.
+    pub fn new(ctx: &'a Ctx, t: Tr<'a>, title: &str) -> Self {
         Self {
             title: title.to_owned(),
             user: ctx.user.as_ref(),
@@ -105,12 +106,13 @@ fn today() -> Date {
     jiff::Timestamp::now().to_zoned_datetime(stockholm()).date()
 }
 
-fn stockholm() -> jiff::tz::TimeZone {
+/// The time zone every time is shown in.
+pub fn stockholm() -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get("Europe/Stockholm").unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
-/// Formats epoch milliseconds in Swedish time.
-fn local_time(ms: i64) -> String {
+/// An instant (epoch ms) as Swedish local date and time, `YYYY-MM-DD HH:MM:SS`.
+pub fn local_time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|ts| ts.to_zoned_datetime(stockholm()).strftime("%Y-%m-%d %H:%M:%S").to_string())
         .unwrap_or_default()
@@ -748,6 +750,7 @@ pub async fn audit(State(state): State<AppState>, ctx: Ctx) -> Response {
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "style.css" => (include_str!("../assets/style.css"), "text/css; charset=utf-8"),
+        "report.js" => (include_str!("../assets/report.js"), "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, mime)], body).into_response()

@@ -29,6 +29,19 @@ pub const SIGNED_IN: &[Role] =
 /// Administrators only.
 pub const ADMIN: &[Role] = &[Role::Admin];
 
+/// How a state-changing route proves that the request is not forged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Guard {
+    /// The middleware checks the CSRF token (`X-CSRF-Token` or a URL-encoded `csrf` field).
+    Csrf,
+    /// A multipart form: the handler checks the `csrf` field with
+    /// [`security::verify_csrf`] while it reads the body.
+    CsrfInHandler,
+    /// No cookies count: the handler authenticates the request itself (an
+    /// Open311 `api_key`), so a forged cross-site request gains nothing.
+    ApiKey,
+}
+
 /// One route and who may use it.
 #[derive(Debug, Clone)]
 pub struct RouteSpec {
@@ -40,20 +53,41 @@ pub struct RouteSpec {
     pub example: &'static str,
     /// The roles that may use it; everyone else is refused.
     pub allow: &'static [Role],
+    /// How forgery is prevented.
+    pub guard: Guard,
 }
 
 impl RouteSpec {
     /// Whether this is a JSON API route (errors as JSON, 401 instead of a redirect).
     pub fn is_api(&self) -> bool {
-        self.path.starts_with("/api/")
+        self.path.starts_with("/api/") || self.path.starts_with("/open311/")
+    }
+
+    /// The same route with another forgery guard.
+    pub fn guarded_by(self, guard: Guard) -> Self {
+        Self { guard, ..self }
     }
 }
 
-fn route(method: Method, path: &'static str, example: &'static str, allow: &'static [Role]) -> RouteSpec {
-    RouteSpec { method, path, example, allow }
+/// A route guarded by the CSRF middleware.
+pub fn route(method: Method, path: &'static str, example: &'static str, allow: &'static [Role]) -> RouteSpec {
+    RouteSpec { method, path, example, allow, guard: Guard::Csrf }
 }
 
-fn entries() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+/// A route and its handler, as the feature modules contribute them.
+pub type Entry = (RouteSpec, MethodRouter<AppState>);
+
+fn entries() -> Vec<Entry> {
+    let mut all = core_entries();
+    all.extend(crate::reports::routes());
+    all.extend(crate::open311::routes());
+    all.extend(crate::imports::routes());
+    all.extend(crate::serious_talks::routes());
+    all.extend(crate::results::routes());
+    all
+}
+
+fn core_entries() -> Vec<Entry> {
     use Method as M;
     vec![
         (route(M::GET, "/", "/", EVERYONE), get(pages::start)),
@@ -126,6 +160,9 @@ async fn access(spec: RouteSpec, State(state): State<AppState>, req: Request, ne
     };
     if !spec.allow.contains(&ctx.role()) {
         return refuse(&spec, &ctx, &state).await;
+    }
+    if spec.guard != Guard::Csrf {
+        return next.run(req).await;
     }
     match security::check_csrf(&ctx, req).await {
         Ok(req) => next.run(req).await,

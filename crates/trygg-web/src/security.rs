@@ -62,6 +62,11 @@ pub async fn headers(State(state): State<AppState>, req: Request, next: Next) ->
     res
 }
 
+/// Whether `token` (from a multipart form's `csrf` field) is this visitor's CSRF token.
+pub fn verify_csrf(ctx: &Ctx, token: &str) -> bool {
+    !ctx.csrf.is_empty() && constant_time_eq(token.as_bytes(), ctx.csrf.as_bytes())
+}
+
 /// Checks the CSRF token of a state-changing request: the `X-CSRF-Token`
 /// header, or the `csrf` field of a URL-encoded form. A cross-site `Origin`
 /// is refused outright. Returns the request, rebuilt if its body was read.

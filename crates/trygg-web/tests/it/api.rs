@@ -126,7 +126,7 @@ async fn the_openapi_document_covers_every_api_route() {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc["paths"].as_object().unwrap();
     for spec in trygg_web::routes::table() {
-        if spec.is_api() && spec.path != "/api/v1/openapi.json" {
+        if spec.path.starts_with("/api/v1/") && spec.path != "/api/v1/openapi.json" {
             let method = spec.method.as_str().to_lowercase();
             assert!(
                 paths.get(spec.path).and_then(|p| p.get(&method)).is_some(),

@@ -30,6 +30,11 @@ impl App {
 
     /// The app over the given database.
     pub async fn on(db: TestDb) -> App {
+        Self::with_config(db, trygg_web::WebConfig::default()).await
+    }
+
+    /// The app over the given database with a configuration of its own.
+    pub async fn with_config(db: TestDb, config: trygg_web::WebConfig) -> App {
         let store = db.store.clone();
         trygg_import::seed::seed_jarva(&store).await.expect("seed");
         let (mut sessions, mut users) = (HashMap::new(), HashMap::new());
@@ -49,7 +54,7 @@ impl App {
         }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        let state = trygg_web::AppState::new(store.clone(), trygg_web::WebConfig::default());
+        let state = trygg_web::AppState::new(store.clone(), config);
         tokio::spawn(trygg_web::serve_on(state, listener));
         let client = Client::builder().redirect(redirect::Policy::none()).build().unwrap();
         App { base, store, client, sessions, users, _db: db }

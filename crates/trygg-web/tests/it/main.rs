@@ -3,5 +3,13 @@
 mod api;
 mod authz;
 mod harness;
+mod imports;
+mod mail;
+mod open311;
 mod pages;
+mod rapid_action;
+mod reports_public;
+mod reports_staff;
+mod results;
 mod security;
+mod serious_talks;
