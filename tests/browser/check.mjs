@@ -1,6 +1,7 @@
 // Real-browser check of Trygg: headless Chromium signs in to a running
-// `trygg serve --demo`, checks the start page and keyboard access, and runs
-// axe-core on each page for WCAG 2.1 A/AA violations.
+// `trygg serve --demo`, checks the start page and keyboard access, reports a
+// problem through the public form as an anonymous visitor (keyboard only) and
+// follows it, and runs axe-core on each page for WCAG 2.1 A/AA violations.
 //
 //   TRYGG_URL             base URL of the running server (default http://127.0.0.1:8080)
 //   TRYGG_ADMIN_EMAIL     an admin's e-mail address (required)
@@ -41,6 +42,8 @@ const CHROMIUM_ARGS = [
 ];
 
 const failures = [];
+// Set while a page is expected to answer 4xx (the report form's error state).
+let expectClientError = false;
 
 function fail(message) {
   failures.push(message);
@@ -110,6 +113,106 @@ async function htmlLang(page) {
   return page.evaluate(() => document.documentElement.getAttribute('lang'));
 }
 
+/** Presses Tab until the element with `id` has focus; false if it never does. */
+async function tabTo(page, id, limit = 40) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement?.id ?? '')) === id) return true;
+  }
+  fail(`${new URL(page.url()).pathname}: #${id} cannot be reached with Tab`);
+  return false;
+}
+
+/** With `selector` focused, presses ArrowDown until the chosen option's text is `label`. */
+async function arrowTo(page, selector, label, limit = 60) {
+  for (let i = 0; i < limit; i++) {
+    const text = await page.$eval(selector, (el) => el.selectedOptions[0]?.textContent.trim() ?? '');
+    if (text === label) return true;
+    await page.keyboard.press('ArrowDown');
+  }
+  fail(`${selector}: "${label}" cannot be chosen with the arrow keys`);
+  return false;
+}
+
+/** Fails on script errors, failed requests and unexpected 4xx/5xx answers. */
+function wire(page) {
+  page.on('pageerror', (e) => fail(`${new URL(page.url()).pathname}: script error: ${e.message}`));
+  page.on('response', (r) => {
+    const expected = expectClientError && r.status() < 500;
+    if (r.status() >= 400 && !expected) fail(`${r.request().method()} ${r.url()}: HTTP ${r.status()}`);
+  });
+  page.on('requestfailed', (r) => fail(`${r.method()} ${r.url()}: ${r.failure()?.errorText ?? 'failed'}`));
+}
+
+/** The public form: its error state, then a report made with the keyboard only, its receipt and follow page. */
+async function reportAsVisitor(page, axeSource) {
+  wire(page);
+  await open(page, '/report');
+  expect((await htmlLang(page)) === 'sv', '/report: <html lang> is not "sv"');
+  await screenshot(page, '/report');
+  await scan(page, '/report', axeSource);
+
+  // Sent empty: the form comes back with an error summary linking to the fields.
+  expectClientError = true;
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/report'),
+    page.click('form[action="/report"] [type="submit"]'),
+  ]);
+  await page.waitForLoadState('load');
+  expectClientError = false;
+  expect(answer.status() === 400, `POST /report (empty): HTTP ${answer.status()}, expected 400`);
+  const links = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
+  expect(links.includes('#category') && links.includes('#place'), `POST /report (empty): summary links ${links}`);
+  await screenshot(page, '/report-errors');
+  await scan(page, '/report (errors)', axeSource);
+
+  // Filled in and sent with the keyboard only.
+  await open(page, '/report');
+  const description = 'Nya taggar på väggen vid entrén (webbläsartest).';
+  const ok =
+    (await tabTo(page, 'category')) &&
+    (await arrowTo(page, '#category', 'Övrigt klotter')) &&
+    (await tabTo(page, 'place')) &&
+    (await arrowTo(page, '#place', 'Tensta centrum')) &&
+    (await tabTo(page, 'description'));
+  if (!ok) return;
+  await page.keyboard.type(description);
+  let onSubmit = false;
+  for (let i = 0; i < 20 && !onSubmit; i++) {
+    await page.keyboard.press('Tab');
+    onSubmit = await page.evaluate(
+      () => document.activeElement?.matches('form[action="/report"] [type="submit"]') ?? false,
+    );
+  }
+  if (!expect(onSubmit, '/report: the send button cannot be reached with Tab')) return;
+  await Promise.all([
+    page.waitForURL((u) => u.pathname.startsWith('/r/'), { waitUntil: 'load' }).catch(() => {}),
+    page.keyboard.press('Enter'),
+  ]);
+  const receipt = new URL(page.url());
+  if (!expect(receipt.pathname.startsWith('/r/'), `POST /report: ended up on ${receipt.pathname}, expected /r/…`)) {
+    const text = (await page.textContent('main').catch(() => '')) ?? '';
+    console.log(`    page says: ${text.replace(/\s+/g, ' ').trim().slice(0, 300)}`);
+    return;
+  }
+  const main = (await page.textContent('main')) ?? '';
+  expect(main.includes('Tack för din rapport'), '/r/…?new=1: no thanks on the receipt');
+  expect(main.includes('Mottagen') && main.includes('Övrigt klotter'), '/r/…?new=1: state or category missing');
+  const href = (await page.getAttribute('#follow-link', 'href').catch(() => null)) ?? '';
+  expect(/^https?:\/\/.+\/r\/[0-9a-f]{64}$/.test(href), `/r/…?new=1: follow link "${href}" is not absolute`);
+  await screenshot(page, '/receipt');
+  await scan(page, '/r/… (receipt)', axeSource);
+  console.log('ok  /report  (keyboard only: category, place, description, send)');
+
+  // The follow link (made from the configured public URL; opened on this server).
+  const follow = new URL(href).pathname;
+  await open(page, follow);
+  const followed = (await page.textContent('main')) ?? '';
+  expect(followed.includes('Mottagen') && !followed.includes(description), `${follow}: state missing or description shown`);
+  await screenshot(page, '/follow');
+  await scan(page, '/r/… (follow)', axeSource);
+}
+
 async function run() {
   if (!EMAIL || !PASSWORD) {
     fail('TRYGG_ADMIN_EMAIL and TRYGG_ADMIN_PASSWORD must be set');
@@ -130,11 +233,7 @@ async function run() {
     context.setDefaultTimeout(20_000);
     context.setDefaultNavigationTimeout(20_000);
     const page = await context.newPage();
-    page.on('pageerror', (e) => fail(`${new URL(page.url()).pathname}: script error: ${e.message}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) fail(`${r.request().method()} ${r.url()}: HTTP ${r.status()}`);
-    });
-    page.on('requestfailed', (r) => fail(`${r.method()} ${r.url()}: ${r.failure()?.errorText ?? 'failed'}`));
+    wire(page);
 
     // The login page, in Swedish by default.
     await open(page, '/login');
@@ -203,12 +302,22 @@ async function run() {
     }
 
     // The other pages an admin sees.
-    for (const target of ['/areas', '/areas/tensta', '/areas/jarva', '/organisation', '/account/password', '/admin/users', '/admin/audit']) {
+    for (const target of [
+      '/areas', '/areas/tensta', '/areas/jarva', '/organisation', '/account/password', '/admin/users', '/admin/audit',
+      '/reports', '/reports/figures', '/results', '/results?lang=en',
+    ]) {
       await open(page, target);
       await screenshot(page, target);
       await scan(page, target, axeSource);
     }
     await context.close();
+
+    // An anonymous visitor reports graffiti at Tensta centrum and follows it.
+    const visitor = await browser.newContext(contextOptions);
+    visitor.setDefaultTimeout(20_000);
+    visitor.setDefaultNavigationTimeout(20_000);
+    await reportAsVisitor(await visitor.newPage(), axeSource);
+    await visitor.close();
 
     // The login page in English, in a fresh context (the choice is kept in a cookie).
     const english = await browser.newContext({ ...contextOptions, locale: 'en-GB' });
