@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::io::Read;
 use trygg_analysis::pip::PolygonIndex;
 use trygg_analysis::projection::TransverseMercator;
 use trygg_core::{Area, AreaLevel, Code, LatLon};
@@ -180,49 +181,152 @@ enum TimeCols {
 /// Parses a CSV file with `mapping`. Bad rows are collected, not fatal;
 /// a missing column or an unreadable file is.
 pub fn parse(file: &str, bytes: &[u8], mapping: &Mapping, locator: &Locator) -> Result<Parsed, PointsError> {
-    let fail = |message: String| PointsError { file: file.into(), message };
-    let crs = Crs::parse(&mapping.crs).map_err(fail)?;
-    let tz_name = mapping.time_zone.as_deref().unwrap_or("Europe/Stockholm");
-    let tz = TimeZone::get(tz_name).map_err(|_| fail(format!("unknown time zone {tz_name:?}")))?;
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers = reader.headers().map_err(|e| fail(format!("no header line: {e}")))?.clone();
-    let columns = columns(&headers, mapping).map_err(fail)?;
+    let mut reader = PointReader::new(file, bytes, mapping)?;
     let mut out = Parsed::default();
-    let mut seen: HashMap<String, u32> = HashMap::new();
-    let mut record = csv::StringRecord::new();
-    loop {
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => return Err(fail(format!("line {}: {e}", e.position().map_or(0, |p| p.line())))),
+    while reader.next_chunk(locator, usize::MAX, &mut out)? {}
+    if out.events.is_empty() && out.rejected.is_empty() {
+        return Err(reader.fail("the file has a header but no rows".into()));
+    }
+    Ok(out)
+}
+
+/// Reads a CSV file of points a chunk of rows at a time, so that memory
+/// does not grow with the file; it hashes the bytes as it reads them.
+pub struct PointReader<R: Read> {
+    file: String,
+    reader: csv::Reader<HashingReader<R>>,
+    headers: csv::StringRecord,
+    columns: Columns,
+    crs: Crs,
+    tz: TimeZone,
+    offsets: HashMap<i64, i64>,
+    seen: HashMap<u128, u32>,
+    record: csv::StringRecord,
+}
+
+impl<R: Read> PointReader<R> {
+    /// Reads the header and checks that the mapping's columns are there.
+    pub fn new(file: &str, read: R, mapping: &Mapping) -> Result<Self, PointsError> {
+        let fail = |message: String| PointsError { file: file.into(), message };
+        let crs = Crs::parse(&mapping.crs).map_err(fail)?;
+        let tz_name = mapping.time_zone.as_deref().unwrap_or("Europe/Stockholm");
+        let tz = TimeZone::get(tz_name).map_err(|_| fail(format!("unknown time zone {tz_name:?}")))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .buffer_capacity(1 << 16)
+            .from_reader(HashingReader { inner: read, hash: Sha256::new(), bytes: 0 });
+        let headers = reader.headers().map_err(|e| fail(format!("no header line: {e}")))?.clone();
+        let columns = columns(&headers, mapping).map_err(fail)?;
+        Ok(Self {
+            file: file.into(),
+            reader,
+            headers,
+            columns,
+            crs,
+            tz,
+            offsets: HashMap::new(),
+            seen: HashMap::new(),
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    fn fail(&self, message: String) -> PointsError {
+        PointsError { file: self.file.clone(), message }
+    }
+
+    /// Bytes of the file read so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.get_ref().bytes
+    }
+
+    /// SHA-256 (hex) of the bytes read so far: of the whole file once
+    /// [`PointReader::next_chunk`] has returned `false`.
+    pub fn sha256(&self) -> String {
+        trygg_store::hex(&self.reader.get_ref().hash.clone().finalize())
+    }
+
+    /// Reads up to `max` rows into `out`; `false` when the file is done.
+    pub fn next_chunk(
+        &mut self,
+        locator: &Locator,
+        max: usize,
+        out: &mut Parsed,
+    ) -> Result<bool, PointsError> {
+        for _ in 0..max {
+            match self.reader.read_record(&mut self.record) {
+                Ok(false) => return Ok(false),
+                Ok(true) => {}
+                Err(e) => {
+                    return Err(self.fail(format!("line {}: {e}", e.position().map_or(0, |p| p.line()))));
+                }
+            }
+            self.push_row(locator, out);
         }
-        let line = record.position().map_or(0, |p| p.line());
-        match row(&record, &headers, &columns, crs, &tz) {
-            Ok(mut row) => {
-                let identity = match columns.id {
-                    Some(i) => record[i].trim().to_owned(),
-                    None => content_identity(&record, &mut seen),
+        Ok(true)
+    }
+
+    fn push_row(&mut self, locator: &Locator, out: &mut Parsed) {
+        let line = self.record.position().map_or(0, |p| p.line());
+        let cx = RowContext { h: &self.headers, c: &self.columns, crs: self.crs, tz: &self.tz };
+        match row(&self.record, &cx, &mut self.offsets) {
+            Ok(mut event) => {
+                event.source_id = match self.columns.id {
+                    Some(i) => self.record[i].trim().to_owned(),
+                    None => content_identity(&self.record, &mut self.seen),
                 };
-                row.event.source_id = identity;
-                match row.event.position {
+                match event.position {
                     None => out.without_position += 1,
                     Some(p) => match locator.locate(p) {
                         Some(code) => {
-                            row.event.area = Some(code);
-                            row.event.area_method = Some(AreaMethod::Point);
+                            event.area = Some(code);
+                            event.area_method = Some(AreaMethod::Point);
                         }
-                        None => out.outside_areas += 1,
+                        None => {
+                            if let Some(reason) = self.swapped(locator) {
+                                let (x, y) = (&self.headers[self.columns.x], &self.headers[self.columns.y]);
+                                let column = format!("{x}/{y}");
+                                out.rejected.push(Rejected { line, column, reason });
+                                return;
+                            }
+                            out.outside_areas += 1;
+                        }
                     },
                 }
-                out.events.push(row.event);
+                out.events.push(event);
             }
             Err((column, reason)) => out.rejected.push(Rejected { line, column, reason }),
         }
     }
-    if out.events.is_empty() && out.rejected.is_empty() {
-        return Err(fail("the file has a header but no rows".into()));
+}
+
+impl<R: Read> PointReader<R> {
+    /// For a point outside every district: whether x and y read the other
+    /// way round would lie in one (latitude and longitude swapped, or
+    /// northing and easting), and if so the reason to refuse the row.
+    fn swapped(&self, locator: &Locator) -> Option<String> {
+        let number = |i: usize| self.record[i].trim().parse::<f64>().ok();
+        let (x, y) = (number(self.columns.x)?, number(self.columns.y)?);
+        let code = locator.locate(self.crs.to_wgs84(y, x)?)?;
+        Some(format!(
+            "x and y seem swapped: ({x}, {y}) lies outside every district, but ({y}, {x}) would lie in {code}"
+        ))
     }
-    Ok(out)
+}
+
+/// Passes bytes through while hashing and counting them.
+struct HashingReader<R> {
+    inner: R,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
 }
 
 fn columns(headers: &csv::StringRecord, m: &Mapping) -> Result<Columns, String> {
@@ -250,20 +354,23 @@ fn columns(headers: &csv::StringRecord, m: &Mapping) -> Result<Columns, String> 
     })
 }
 
-struct Row {
-    event: NewEvent,
-}
-
 type RowError = (String, String);
+
+/// What [`row`] needs besides the record.
+struct RowContext<'a> {
+    h: &'a csv::StringRecord,
+    c: &'a Columns,
+    crs: Crs,
+    tz: &'a TimeZone,
+}
 
 fn row(
     r: &csv::StringRecord,
-    h: &csv::StringRecord,
-    c: &Columns,
-    crs: Crs,
-    tz: &TimeZone,
-) -> Result<Row, RowError> {
-    let err = |i: usize, reason: String| (h[i].to_owned(), reason);
+    cx: &RowContext,
+    offsets: &mut HashMap<i64, i64>,
+) -> Result<NewEvent, RowError> {
+    let c = cx.c;
+    let err = |i: usize, reason: String| (cx.h[i].to_owned(), reason);
     let number = |i: usize| -> Result<Option<f64>, RowError> {
         let v = r[i].trim();
         if v.is_empty() {
@@ -275,6 +382,7 @@ fn row(
             .map(Some)
             .ok_or_else(|| err(i, format!("{v:?} is not a number")))
     };
+    let crs = cx.crs;
     let position = match (number(c.x)?, number(c.y)?) {
         (Some(x), Some(y)) if x != 0.0 || y != 0.0 => Some(
             crs.to_wgs84(x, y).ok_or_else(|| err(c.x, format!("({x}, {y}) is not a position in {crs:?}")))?,
@@ -286,24 +394,22 @@ fn row(
         return Err(err(c.category, "empty category".into()));
     }
     let occurred_at = match &c.time {
-        TimeCols::One(i) => parse_time(r[*i].trim(), tz).map_err(|e| err(*i, e))?,
-        TimeCols::Parts(ix) => time_from_parts(r, ix, tz).map_err(|(i, e)| err(i, e))?,
+        TimeCols::One(i) => parse_time(r[*i].trim(), cx.tz).map_err(|e| err(*i, e))?,
+        TimeCols::Parts(ix) => time_from_parts(r, ix, cx.tz, offsets).map_err(|(i, e)| err(i, e))?,
     };
-    Ok(Row {
-        event: NewEvent {
-            source_id: String::new(),
-            category: category.to_owned(),
-            occurred_at,
-            published_at: None,
-            title: None,
-            summary: None,
-            url: None,
-            location_name: None,
-            municipality: None,
-            position,
-            area: None,
-            area_method: None,
-        },
+    Ok(NewEvent {
+        source_id: String::new(),
+        category: category.to_owned(),
+        occurred_at,
+        published_at: None,
+        title: None,
+        summary: None,
+        url: None,
+        location_name: None,
+        municipality: None,
+        position,
+        area: None,
+        area_method: None,
     })
 }
 
@@ -320,7 +426,15 @@ fn parse_time(s: &str, tz: &TimeZone) -> Result<i64, String> {
     civil.to_zoned_datetime(tz.clone()).map(|z| z.timestamp().as_millisecond()).map_err(|e| e.to_string())
 }
 
-fn time_from_parts(r: &csv::StringRecord, ix: &[usize], tz: &TimeZone) -> Result<i64, (usize, String)> {
+/// Epoch ms of YEAR, MONTH, DAY[, HOUR[, MINUTE]] in `tz`. The UTC offset of
+/// each civil hour is looked up once and cached in `offsets` when it holds
+/// for the whole hour (time-zone lookups dominate the cost otherwise).
+fn time_from_parts(
+    r: &csv::StringRecord,
+    ix: &[usize],
+    tz: &TimeZone,
+    offsets: &mut HashMap<i64, i64>,
+) -> Result<i64, (usize, String)> {
     let mut v = [0i64; 5];
     for (k, &i) in ix.iter().enumerate() {
         v[k] = r[i].trim().parse().map_err(|_| (i, format!("{:?} is not a whole number", r[i].trim())))?;
@@ -331,22 +445,47 @@ fn time_from_parts(r: &csv::StringRecord, ix: &[usize], tz: &TimeZone) -> Result
     let hour = if ix.len() > 3 { small(v[3], 3)? } else { 0 };
     let minute = if ix.len() > 4 { small(v[4], 4)? } else { 0 };
     let time = Time::new(hour, minute, 0, 0).map_err(|e| (ix[3.min(ix.len() - 1)], e.to_string()))?;
-    DateTime::from_parts(date, time)
-        .to_zoned_datetime(tz.clone())
-        .map(|z| z.timestamp().as_millisecond())
-        .map_err(|e| (ix[0], e.to_string()))
+    let local_hour = days_from_civil(v[0], v[1], v[2]) * 24 + i64::from(hour);
+    let local_ms = (local_hour * 3600 + i64::from(minute) * 60) * 1000;
+    if let Some(offset) = offsets.get(&local_hour) {
+        return Ok(local_ms - offset);
+    }
+    let instant = |t: Time| {
+        DateTime::from_parts(date, t)
+            .to_zoned_datetime(tz.clone())
+            .map(|z| z.timestamp().as_millisecond())
+            .map_err(|e| (ix[0], e.to_string()))
+    };
+    let ms = instant(time)?;
+    let (start, end) = (instant(Time::constant(hour, 0, 0, 0))?, instant(Time::constant(hour, 59, 0, 0))?);
+    let start_offset = local_hour * 3_600_000 - start;
+    if start_offset == local_hour * 3_600_000 + 59 * 60_000 - end {
+        offsets.insert(local_hour, start_offset);
+    }
+    Ok(ms)
+}
+
+/// Days from 1970-01-01 to a valid proleptic Gregorian date.
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
 }
 
 /// The content hash of a row, numbered when identical rows repeat, so that
 /// re-importing the same file gives the same identities.
-fn content_identity(r: &csv::StringRecord, seen: &mut HashMap<String, u32>) -> String {
+fn content_identity(r: &csv::StringRecord, seen: &mut HashMap<u128, u32>) -> String {
     let mut h = Sha256::new();
     for field in r {
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    let hash: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
-    let n = seen.entry(hash.clone()).or_default();
+    let digest = h.finalize();
+    let key: [u8; 16] = digest[..16].try_into().unwrap_or_default();
+    let hash = trygg_store::hex(&key);
+    let n = seen.entry(u128::from_le_bytes(key)).or_default();
     *n += 1;
     if *n == 1 { hash } else { format!("{hash}-{n}") }
 }
@@ -452,4 +591,222 @@ pub async fn load(
         started_at: trygg_store::now_ms(),
     };
     Ok(store.import_events(&meta, &parsed.events).await?)
+}
+
+/// A file to import: on disk (streamed) or already in memory (an upload).
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A path, read as it is parsed.
+    Path(std::path::PathBuf),
+    /// Bytes with the name to record.
+    Bytes {
+        /// The file's name.
+        name: String,
+        /// Its content.
+        bytes: std::sync::Arc<[u8]>,
+    },
+}
+
+impl Input {
+    /// The name recorded in the provenance.
+    pub fn name(&self) -> String {
+        match self {
+            Input::Path(p) => p.display().to_string(),
+            Input::Bytes { name, .. } => name.clone(),
+        }
+    }
+
+    /// Its size in bytes, if known.
+    pub fn size(&self) -> Option<u64> {
+        match self {
+            Input::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Input::Bytes { bytes, .. } => Some(bytes.len() as u64),
+        }
+    }
+}
+
+/// How to run [`import_files`].
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    /// Who imports (recorded in the provenance).
+    pub actor: String,
+    /// Import the good rows even if some are refused.
+    pub skip_invalid: bool,
+    /// Check and count only; write nothing.
+    pub dry_run: bool,
+}
+
+/// What one file gave.
+#[derive(Debug, Clone, Default)]
+pub struct FileOutcome {
+    /// The file's name.
+    pub file: String,
+    /// Rows accepted.
+    pub accepted: usize,
+    /// Every refused row.
+    pub rejected: Vec<Rejected>,
+    /// Accepted rows without coordinates.
+    pub without_position: usize,
+    /// Accepted rows outside every district.
+    pub outside_areas: usize,
+    /// The provenance record, when the import was written.
+    pub run: Option<trygg_store::ImportRun>,
+}
+
+/// What [`import_files`] did.
+#[derive(Debug, Clone, Default)]
+pub struct ImportSummary {
+    /// One outcome per file, in order.
+    pub files: Vec<FileOutcome>,
+    /// Whether the import was committed (false for a dry run or refused rows).
+    pub written: bool,
+}
+
+impl ImportSummary {
+    /// Refused rows in all files.
+    pub fn rejected(&self) -> usize {
+        self.files.iter().map(|f| f.rejected.len()).sum()
+    }
+}
+
+/// Rows per chunk handed from the parser to the writer.
+const CHUNK_ROWS: usize = 4096;
+
+enum Message {
+    Start(String),
+    Chunk(Parsed, u64),
+    End(String),
+    Failed(PointsError),
+}
+
+/// Imports `inputs` in one transaction, a provenance record per file:
+/// a parser thread reads each file in chunks while the store writes the
+/// previous chunk, so memory stays bounded and both cores work. If any row
+/// is refused and `skip_invalid` is off, parsing goes on (to report every
+/// refused row) but nothing is written. `progress` receives the bytes read
+/// so far over all inputs.
+pub async fn import_files(
+    store: &trygg_store::Store,
+    inputs: &[Input],
+    mapping: &Mapping,
+    locator: std::sync::Arc<Locator>,
+    options: &ImportOptions,
+    progress: &mut (dyn FnMut(u64) + Send),
+) -> Result<ImportSummary, PointsImportError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Message>(4);
+    let producer = {
+        let (inputs, mapping) = (inputs.to_vec(), mapping.clone());
+        tokio::task::spawn_blocking(move || produce(&inputs, &mapping, &locator, &tx))
+    };
+    let mut import = if options.dry_run { None } else { Some(store.begin_import().await?) };
+    let mut summary = ImportSummary::default();
+    let mut refused = false;
+    while let Some(message) = rx.recv().await {
+        match message {
+            Message::Start(file) => {
+                if let Some(import) = import.as_mut() {
+                    import.start_run(&run_meta(&file, mapping, options)).await?;
+                }
+                summary.files.push(FileOutcome { file, ..FileOutcome::default() });
+            }
+            Message::Chunk(parsed, bytes) => {
+                let Some(outcome) = summary.files.last_mut() else { continue };
+                outcome.accepted += parsed.events.len();
+                outcome.without_position += parsed.without_position;
+                outcome.outside_areas += parsed.outside_areas;
+                outcome.rejected.extend(parsed.rejected);
+                if !outcome.rejected.is_empty() && !options.skip_invalid {
+                    refused = true;
+                    import = None; // rolls back; keep parsing to report every refused row
+                }
+                if let Some(import) = import.as_mut() {
+                    for e in parsed.events {
+                        import.add(e).await?;
+                    }
+                }
+                progress(bytes);
+            }
+            Message::End(sha256) => {
+                if let (Some(import), Some(outcome)) = (import.as_mut(), summary.files.last_mut()) {
+                    outcome.run = Some(import.finish_run(&sha256, outcome.rejected.len() as i64).await?);
+                }
+            }
+            Message::Failed(e) => return Err(e.into()),
+        }
+    }
+    producer.await.map_err(|e| PointsImportError::Areas(format!("the parser stopped: {e}")))?;
+    if let Some(import) = import
+        && !refused
+    {
+        import.commit().await?;
+        summary.written = true;
+    }
+    Ok(summary)
+}
+
+fn run_meta(file: &str, mapping: &Mapping, options: &ImportOptions) -> trygg_store::ImportMeta {
+    trygg_store::ImportMeta {
+        kind: "points".into(),
+        source: mapping.source.clone(),
+        file_name: file.into(),
+        sha256: String::new(),
+        rejected: 0,
+        actor: options.actor.clone(),
+        started_at: trygg_store::now_ms(),
+    }
+}
+
+/// The parser side of [`import_files`]: sends each file's chunks in order.
+fn produce(inputs: &[Input], mapping: &Mapping, locator: &Locator, tx: &tokio::sync::mpsc::Sender<Message>) {
+    let mut done_bytes = 0u64;
+    for input in inputs {
+        let name = input.name();
+        let result = match input {
+            Input::Path(p) => match std::fs::File::open(p) {
+                Ok(f) => produce_one(&name, f, mapping, locator, tx, done_bytes),
+                Err(e) => Err(PointsError { file: name.clone(), message: format!("cannot read: {e}") }),
+            },
+            Input::Bytes { bytes, .. } => produce_one(&name, &bytes[..], mapping, locator, tx, done_bytes),
+        };
+        match result {
+            Ok(Some(n)) => done_bytes += n,
+            Ok(None) => return, // the writer stopped
+            Err(e) => {
+                let _ = tx.blocking_send(Message::Failed(e));
+                return;
+            }
+        }
+    }
+}
+
+/// Sends one file; `Ok(None)` when the receiver is gone.
+fn produce_one(
+    name: &str,
+    read: impl Read,
+    mapping: &Mapping,
+    locator: &Locator,
+    tx: &tokio::sync::mpsc::Sender<Message>,
+    done_bytes: u64,
+) -> Result<Option<u64>, PointsError> {
+    let mut reader = PointReader::new(name, read, mapping)?;
+    if tx.blocking_send(Message::Start(name.to_owned())).is_err() {
+        return Ok(None);
+    }
+    let mut rows = 0usize;
+    loop {
+        let mut chunk = Parsed::default();
+        let more = reader.next_chunk(locator, CHUNK_ROWS, &mut chunk)?;
+        rows += chunk.events.len() + chunk.rejected.len();
+        if tx.blocking_send(Message::Chunk(chunk, done_bytes + reader.bytes_read())).is_err() {
+            return Ok(None);
+        }
+        if !more {
+            break;
+        }
+    }
+    if rows == 0 {
+        return Err(reader.fail("the file has a header but no rows".into()));
+    }
+    let n = reader.bytes_read();
+    Ok(tx.blocking_send(Message::End(reader.sha256())).ok().map(|()| n))
 }

@@ -3,12 +3,15 @@
 //! lands, or none of it. Re-importing adds nothing; a changed event is
 //! updated in place and its previous version kept in `event_history`.
 
-use crate::{OptF64, Result, Store, StoreError, now_ms};
+use crate::{Backend, OptF64, Result, Store, StoreError, now_ms};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::HashMap;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AssertSqlSafe, Row};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
 use trygg_core::{Code, LatLon};
 
 /// How an event was placed in an area.
@@ -146,11 +149,6 @@ pub struct EventQuery {
     pub limit: Option<i64>,
 }
 
-fn content_hash(e: &NewEvent) -> String {
-    let json = serde_json::to_vec(e).unwrap_or_default();
-    Sha256::digest(&json).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The columns every event query reads.
 macro_rules! event_columns {
     () => {
@@ -159,118 +157,194 @@ macro_rules! event_columns {
     };
 }
 
+/// Columns of one inserted event row, in the order [`EventImport`] binds them.
+const INSERT_COLUMNS: &str = "source, source_id, category, occurred_at, published_at, title, summary, url, \
+     location_name, municipality, lat, lon, area, area_method, content_hash, import_run";
+/// New events are buffered up to this many full statements, then sorted and written.
+const SORTED_BATCHES: usize = 16;
+/// How many parameters one row binds.
+const PARAMS_PER_ROW: usize = 16;
+
+/// The most bound parameters one statement may carry.
+fn max_params(backend: Backend) -> usize {
+    match backend {
+        // SQLITE_MAX_VARIABLE_NUMBER since SQLite 3.32.
+        Backend::Sqlite => 32_766,
+        // The wire protocol counts parameters in an i16 (as unsigned).
+        Backend::Postgres => 65_535,
+    }
+}
+
+/// `INSERT INTO events (…) VALUES (…), (…)` for `rows` rows. SQLite gets
+/// anonymous `?` parameters: it resolves named ones (`$N`) by a linear
+/// search at parse and bind time, quadratic in a statement this large.
+fn insert_sql(rows: usize, backend: Backend) -> Arc<str> {
+    let mut sql = format!("INSERT INTO events ({INSERT_COLUMNS}) VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..PARAMS_PER_ROW {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            match backend {
+                Backend::Sqlite => sql.push('?'),
+                Backend::Postgres => {
+                    let _ = write!(sql, "${}", r * PARAMS_PER_ROW + c + 1);
+                }
+            }
+        }
+        sql.push(')');
+    }
+    sql.into()
+}
+
+/// The first 128 bits of SHA-256 over the event's fields, each
+/// length-prefixed (`None` differs from `""`): enough to notice a change,
+/// and half the bytes per stored row of a full hash.
+fn content_hash(e: &NewEvent) -> Hash {
+    let mut h = Sha256::new();
+    let mut text = |v: Option<&str>| match v {
+        None => h.update([0u8]),
+        Some(s) => {
+            h.update([1u8]);
+            h.update((s.len() as u64).to_le_bytes());
+            h.update(s.as_bytes());
+        }
+    };
+    text(Some(&e.source_id));
+    text(Some(&e.category));
+    text(e.title.as_deref());
+    text(e.summary.as_deref());
+    text(e.url.as_deref());
+    text(e.location_name.as_deref());
+    text(e.municipality.as_deref());
+    text(e.area.as_ref().map(Code::as_str));
+    text(e.area_method.map(AreaMethod::as_str));
+    h.update(e.occurred_at.to_le_bytes());
+    h.update(e.published_at.map_or([0xff; 8], i64::to_le_bytes));
+    match e.position {
+        None => h.update([0u8]),
+        Some(p) => {
+            h.update([1u8]);
+            h.update(p.lat.to_le_bytes());
+            h.update(p.lon.to_le_bytes());
+        }
+    }
+    let digest = h.finalize();
+    let mut out = Hash::default();
+    out.copy_from_slice(&digest[..16]);
+    out
+}
+
+/// A content hash as kept in memory.
+type Hash = [u8; 16];
+
+/// Lower-case hex of `bytes` (for hashes).
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+fn unhex(s: &str) -> Option<Hash> {
+    let mut out = Hash::default();
+    if s.len() != 32 {
+        return None;
+    }
+    for (i, pair) in s.as_bytes().chunks(2).enumerate() {
+        out[i] = u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// What the import knows of an event already in the database or in this transaction.
+struct Known {
+    /// Its row id; `None` when inserted by this transaction in a batch (looked up if needed).
+    id: Option<i64>,
+    hash: Hash,
+}
+
+/// The provenance row being filled by the current file.
+struct RunState {
+    meta: ImportMeta,
+    id: i64,
+    accepted: i64,
+    inserted: i64,
+    updated: i64,
+    unchanged: i64,
+}
+
+/// A write transaction that imports events, file by file, each file with
+/// its own provenance record; nothing is visible to others until
+/// [`EventImport::commit`], and dropping it without committing rolls all of
+/// it back.
+///
+/// New events are buffered and written with multi-row `INSERT`s as large as
+/// the backend's bound-parameter limit allows (SQLite 32,766, PostgreSQL
+/// 65,535), through one cached prepared statement. Known events are
+/// recognised by `(source, source_id)` and a content hash: unchanged ones
+/// are only counted, changed ones updated with their earlier version kept in
+/// `event_history`. Memory grows with the number of distinct events of the
+/// source (an id and a hash each), not with the size of the files.
+pub struct EventImport {
+    /// A connection of its own, closed when the import ends: an uncommitted
+    /// transaction dies with it, and so does SQLite's enlarged page cache.
+    tx: PoolConnection<Any>,
+    backend: Backend,
+    batch_rows: usize,
+    batch_sql: Arc<str>,
+    pending: Vec<(NewEvent, Hash)>,
+    known_source: Option<String>,
+    known: HashMap<String, Known>,
+    areas: HashSet<String>,
+    run: Option<RunState>,
+}
+
 impl Store {
+    /// Starts an import transaction; see [`EventImport`].
+    pub async fn begin_import(&self) -> Result<EventImport> {
+        let mut tx = self.pool.acquire().await?;
+        tx.close_on_drop();
+        if self.backend == Backend::Sqlite {
+            // The indexes of a large import are updated in random order; with
+            // SQLite's default 2 MB cache their pages are evicted and read back
+            // from the WAL over and over. 32 MB (measured: no gain beyond).
+            sqlx::query("PRAGMA cache_size = -32000").execute(&mut *tx).await?;
+            sqlx::query("BEGIN IMMEDIATE").execute(&mut *tx).await?;
+        } else {
+            sqlx::query("BEGIN").execute(&mut *tx).await?;
+        }
+        let areas = sqlx::query_scalar("SELECT code FROM areas").fetch_all(&mut *tx).await?;
+        let batch_rows = max_params(self.backend) / PARAMS_PER_ROW;
+        Ok(EventImport {
+            tx,
+            backend: self.backend,
+            batch_rows,
+            batch_sql: insert_sql(batch_rows, self.backend),
+            pending: Vec::new(),
+            known_source: None,
+            known: HashMap::new(),
+            areas: areas.into_iter().collect(),
+            run: None,
+        })
+    }
+
     /// Imports `events` under `meta.source` in one transaction and records the
     /// provenance. New events are inserted, changed ones updated (the old
     /// version goes to the history), unchanged ones counted.
     pub async fn import_events(&self, meta: &ImportMeta, events: &[NewEvent]) -> Result<ImportRun> {
-        let mut tx = self.pool.begin().await?;
-        let run_id: i64 = sqlx::query_scalar(
-            "INSERT INTO import_runs (kind, source, file_name, sha256, accepted, rejected, inserted, updated, \
-             unchanged, actor, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7, $8, $8) RETURNING id",
-        )
-        .bind(&meta.kind)
-        .bind(&meta.source)
-        .bind(&meta.file_name)
-        .bind(&meta.sha256)
-        .bind(events.len() as i64)
-        .bind(meta.rejected)
-        .bind(&meta.actor)
-        .bind(meta.started_at)
-        .fetch_one(&mut *tx)
-        .await?;
-        let mut known: HashMap<String, (i64, String)> = HashMap::new();
-        for row in sqlx::query("SELECT id, source_id, content_hash FROM events WHERE source = $1")
-            .bind(&meta.source)
-            .fetch_all(&mut *tx)
-            .await?
-        {
-            known.insert(row.try_get("source_id")?, (row.try_get("id")?, row.try_get("content_hash")?));
-        }
-        let (mut inserted, mut updated, mut unchanged) = (0i64, 0i64, 0i64);
+        let mut import = self.begin_import().await?;
+        import.start_run(meta).await?;
         for e in events {
-            let hash = content_hash(e);
-            match known.get(&e.source_id) {
-                Some((_, old)) if *old == hash => unchanged += 1,
-                Some(&(id, _)) => {
-                    let old = sqlx::query(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
-                        .bind(id)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let previous = serde_json::to_string(&event_from_row(&old)?.event)
-                        .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    sqlx::query(
-                        "INSERT INTO event_history (event_id, replaced_at, import_run, previous) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(id)
-                    .bind(now_ms())
-                    .bind(run_id)
-                    .bind(previous)
-                    .execute(&mut *tx)
-                    .await?;
-                    bind_event(
-                        sqlx::query(
-                            "UPDATE events SET category = $2, occurred_at = $3, published_at = $4, title = $5, \
-                             summary = $6, url = $7, location_name = $8, municipality = $9, lat = $10, lon = $11, \
-                             area = $12, area_method = $13, content_hash = $14, import_run = $15 WHERE id = $1",
-                        )
-                        .bind(id),
-                        e,
-                    )
-                    .bind(&hash)
-                    .bind(run_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(|err| area_error(err, e))?;
-                    known.insert(e.source_id.clone(), (id, hash));
-                    updated += 1;
-                }
-                None => {
-                    let id: i64 = bind_event(
-                        sqlx::query_scalar(
-                            "INSERT INTO events (source_id, category, occurred_at, published_at, title, summary, url, \
-                             location_name, municipality, lat, lon, area, area_method, content_hash, import_run, source) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-                        )
-                        .bind(&e.source_id),
-                        e,
-                    )
-                    .bind(&hash)
-                    .bind(run_id)
-                    .bind(&meta.source)
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(|err| area_error(err, e))?;
-                    known.insert(e.source_id.clone(), (id, hash));
-                    inserted += 1;
-                }
-            }
+            import.add(e.clone()).await?;
         }
-        let finished_at = now_ms();
-        sqlx::query("UPDATE import_runs SET inserted = $1, updated = $2, unchanged = $3, finished_at = $4 WHERE id = $5")
-            .bind(inserted)
-            .bind(updated)
-            .bind(unchanged)
-            .bind(finished_at)
-            .bind(run_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(ImportRun {
-            id: run_id,
-            kind: meta.kind.clone(),
-            source: meta.source.clone(),
-            file_name: meta.file_name.clone(),
-            sha256: meta.sha256.clone(),
-            accepted: events.len() as i64,
-            rejected: meta.rejected,
-            inserted,
-            updated,
-            unchanged,
-            actor: meta.actor.clone(),
-            started_at: meta.started_at,
-            finished_at,
-        })
+        let run = import.finish_run(&meta.sha256, meta.rejected).await?;
+        import.commit().await?;
+        Ok(run)
     }
 
     /// Events matching `q`, newest first.
@@ -343,6 +417,251 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+impl EventImport {
+    /// Starts the provenance record of one file (the SHA-256 and counts are
+    /// completed by [`EventImport::finish_run`]) and loads what the
+    /// database knows of `meta.source`.
+    pub async fn start_run(&mut self, meta: &ImportMeta) -> Result<()> {
+        if self.run.is_some() {
+            return Err(StoreError::Internal("start_run called twice without finish_run".into()));
+        }
+        let id = insert_run(&mut self.tx, meta, 0).await?;
+        if self.known_source.as_deref() != Some(meta.source.as_str()) {
+            self.flush().await?;
+            self.load_known(&meta.source).await?;
+        }
+        self.run =
+            Some(RunState { meta: meta.clone(), id, accepted: 0, inserted: 0, updated: 0, unchanged: 0 });
+        Ok(())
+    }
+
+    async fn load_known(&mut self, source: &str) -> Result<()> {
+        use futures_core::Stream;
+        use std::pin::Pin;
+        self.known.clear();
+        // Streamed: a source with millions of events is never held as rows at once.
+        let mut rows = sqlx::query("SELECT id, source_id, content_hash FROM events WHERE source = $1")
+            .bind(source)
+            .fetch(&mut *self.tx);
+        while let Some(row) = std::future::poll_fn(|cx| Pin::new(&mut rows).poll_next(cx)).await {
+            let row = row?;
+            let hash: String = row.try_get("content_hash")?;
+            // A hash this binary does not recognise compares unequal: the event is rewritten once.
+            let hash = unhex(&hash).unwrap_or_default();
+            self.known.insert(row.try_get("source_id")?, Known { id: Some(row.try_get("id")?), hash });
+        }
+        drop(rows);
+        self.known_source = Some(source.to_owned());
+        Ok(())
+    }
+
+    /// Adds one event to the current file's import.
+    pub async fn add(&mut self, e: NewEvent) -> Result<()> {
+        let Some(run) = self.run.as_mut() else {
+            return Err(StoreError::Internal("add called before start_run".into()));
+        };
+        run.accepted += 1;
+        if let Some(area) = &e.area
+            && !self.areas.contains(area.as_str())
+        {
+            return Err(StoreError::NotFound { what: "area", key: area.to_string() });
+        }
+        let hash = content_hash(&e);
+        match self.known.get(&e.source_id) {
+            Some(k) if k.hash == hash => run.unchanged += 1,
+            Some(k) => {
+                let id = k.id;
+                run.updated += 1;
+                self.update(id, e, hash).await?;
+            }
+            None => {
+                run.inserted += 1;
+                self.known.insert(e.source_id.clone(), Known { id: None, hash });
+                self.pending.push((e, hash));
+                if self.pending.len() >= self.batch_rows * SORTED_BATCHES {
+                    self.flush().await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the buffered new events, sorted by their id so that the
+    /// inserts into the `(source, source_id)` index land near each other.
+    async fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let run_id = self.run.as_ref().map_or(0, |r| r.id);
+        let source = self.known_source.clone().unwrap_or_default();
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_unstable_by(|a, b| a.0.source_id.cmp(&b.0.source_id));
+        for batch in pending.chunks(self.batch_rows) {
+            let full = batch.len() == self.batch_rows;
+            let sql = if full { self.batch_sql.clone() } else { insert_sql(batch.len(), self.backend) };
+            let mut q = sqlx::query(AssertSqlSafe(sql)).persistent(full);
+            for (e, hash) in batch {
+                q = bind_event(q.bind(source.as_str()).bind(e.source_id.as_str()), e)
+                    .bind(hex(hash))
+                    .bind(run_id);
+            }
+            q.execute(&mut *self.tx).await?;
+        }
+        pending.clear();
+        self.pending = pending;
+        Ok(())
+    }
+
+    /// Replaces a known event, keeping its previous version in the history.
+    async fn update(&mut self, id: Option<i64>, e: NewEvent, hash: Hash) -> Result<()> {
+        let source = self.known_source.clone().unwrap_or_default();
+        let run_id = self.run.as_ref().map_or(0, |r| r.id);
+        let id = match id {
+            Some(id) => id,
+            None => {
+                // Inserted earlier in this transaction, perhaps still buffered.
+                self.flush().await?;
+                sqlx::query_scalar("SELECT id FROM events WHERE source = $1 AND source_id = $2")
+                    .bind(&source)
+                    .bind(&e.source_id)
+                    .fetch_one(&mut *self.tx)
+                    .await?
+            }
+        };
+        let old = sqlx::query(concat!("SELECT ", event_columns!(), " FROM events WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *self.tx)
+            .await?;
+        let previous = serde_json::to_string(&event_from_row(&old)?.event)
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        sqlx::query(
+            "INSERT INTO event_history (event_id, replaced_at, import_run, previous) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id)
+        .bind(now_ms())
+        .bind(run_id)
+        .bind(previous)
+        .execute(&mut *self.tx)
+        .await?;
+        bind_event(
+            sqlx::query(
+                "UPDATE events SET category = $2, occurred_at = $3, published_at = $4, title = $5, \
+                 summary = $6, url = $7, location_name = $8, municipality = $9, lat = $10, lon = $11, \
+                 area = $12, area_method = $13, content_hash = $14, import_run = $15 WHERE id = $1",
+            )
+            .bind(id),
+            &e,
+        )
+        .bind(hex(&hash))
+        .bind(run_id)
+        .execute(&mut *self.tx)
+        .await
+        .map_err(|err| area_error(err, &e))?;
+        self.known.insert(e.source_id, Known { id: Some(id), hash });
+        Ok(())
+    }
+
+    /// Writes what is buffered and completes the current file's provenance
+    /// record with its SHA-256 and counts.
+    pub async fn finish_run(&mut self, sha256: &str, rejected: i64) -> Result<ImportRun> {
+        self.flush().await?;
+        let Some(run) = self.run.take() else {
+            return Err(StoreError::Internal("finish_run called before start_run".into()));
+        };
+        let finished_at = now_ms();
+        let counts = RunCounts {
+            accepted: run.accepted,
+            rejected,
+            inserted: run.inserted,
+            updated: run.updated,
+            unchanged: run.unchanged,
+        };
+        finish_run_record(&mut self.tx, run.id, sha256, &counts, finished_at).await?;
+        Ok(ImportRun {
+            id: run.id,
+            kind: run.meta.kind,
+            source: run.meta.source,
+            file_name: run.meta.file_name,
+            sha256: sha256.to_owned(),
+            accepted: counts.accepted,
+            rejected,
+            inserted: counts.inserted,
+            updated: counts.updated,
+            unchanged: counts.unchanged,
+            actor: run.meta.actor,
+            started_at: run.meta.started_at,
+            finished_at,
+        })
+    }
+
+    /// Makes everything imported in this transaction visible.
+    pub async fn commit(mut self) -> Result<()> {
+        if self.run.is_some() {
+            return Err(StoreError::Internal("commit called with an unfinished run".into()));
+        }
+        self.flush().await?;
+        sqlx::query("COMMIT").execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+/// The counts completing a provenance record.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct RunCounts {
+    pub accepted: i64,
+    pub rejected: i64,
+    pub inserted: i64,
+    pub updated: i64,
+    pub unchanged: i64,
+}
+
+/// Inserts the provenance record of an import that starts; returns its id.
+pub(crate) async fn insert_run(
+    conn: &mut sqlx::AnyConnection,
+    meta: &ImportMeta,
+    accepted: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO import_runs (kind, source, file_name, sha256, accepted, rejected, inserted, updated, \
+         unchanged, actor, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, 0, 0, 0, $7, $8, $8) RETURNING id",
+    )
+    .bind(&meta.kind)
+    .bind(&meta.source)
+    .bind(&meta.file_name)
+    .bind(&meta.sha256)
+    .bind(accepted)
+    .bind(meta.rejected)
+    .bind(&meta.actor)
+    .bind(meta.started_at)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Completes a provenance record.
+pub(crate) async fn finish_run_record(
+    conn: &mut sqlx::AnyConnection,
+    id: i64,
+    sha256: &str,
+    c: &RunCounts,
+    finished_at: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE import_runs SET sha256 = $1, accepted = $2, rejected = $3, inserted = $4, updated = $5, \
+         unchanged = $6, finished_at = $7 WHERE id = $8",
+    )
+    .bind(sha256)
+    .bind(c.accepted)
+    .bind(c.rejected)
+    .bind(c.inserted)
+    .bind(c.updated)
+    .bind(c.unchanged)
+    .bind(finished_at)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;

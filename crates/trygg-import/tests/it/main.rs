@@ -6,6 +6,8 @@ mod points;
 mod polisen;
 mod seed;
 mod seed_data;
+mod shapefile;
+mod statistics;
 
 /// A file under `shared/data/`, or `None` after saying why; under `CI=true`
 /// a missing file fails the test instead.

@@ -117,3 +117,94 @@ trygg_store::test_on_every_backend!(
     stockholm_points_are_placed_by_their_position,
     bad_rows_are_named_and_nothing_is_written,
 );
+
+/// Rows of Stockholm points in WGS84 (lat, lon columns), one per line from line 2.
+fn stockholm_rows(n: usize) -> String {
+    let mut csv = String::from("id,typ,datum,lat,lon\n");
+    for i in 0..n {
+        csv.push_str(&format!(
+            "{i},Klotter,2025-05-{:02} 21:10,59.{:04},17.9042\n",
+            1 + i % 28,
+            3900 + i % 80
+        ));
+    }
+    csv
+}
+
+fn stockholm_mapping() -> Mapping {
+    Mapping {
+        source: "stadens-system".into(),
+        crs: "EPSG:4326".into(),
+        x_column: "lon".into(),
+        y_column: "lat".into(),
+        time_column: Some("datum".into()),
+        time_columns: None,
+        category_column: "typ".into(),
+        id_column: Some("id".into()),
+        time_zone: None,
+    }
+}
+
+async fn stream(store: &Store, csv: String, skip_invalid: bool) -> points::ImportSummary {
+    let locator = std::sync::Arc::new(points::locator(store).await.unwrap());
+    let input = points::Input::Bytes { name: "incidents.csv".into(), bytes: csv.into_bytes().into() };
+    let options = points::ImportOptions { actor: "test".into(), skip_invalid, dry_run: false };
+    points::import_files(store, &[input], &stockholm_mapping(), locator, &options, &mut |_| {}).await.unwrap()
+}
+
+async fn a_bad_date_on_line_4711_and_swapped_coordinates_write_nothing(store: Store) {
+    trygg_import::seed::seed_jarva(&store).await.unwrap();
+    let mut lines: Vec<String> = stockholm_rows(6000).lines().map(str::to_owned).collect();
+    lines[4710] = lines[4710].replace("2025-05-", "2025-15-"); // line 4711 of the file
+    lines[5000] = "4999,Klotter,2025-05-02,17.9042,59.3950".into(); // lat and lon the wrong way round
+    let csv = lines.join("\n") + "\n";
+    let summary = stream(&store, csv.clone(), false).await;
+    assert!(!summary.written);
+    let rejected = &summary.files[0].rejected;
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert_eq!((rejected[0].line, rejected[0].column.as_str()), (4711, "datum"));
+    assert!(rejected[0].reason.contains("is not a date"), "{}", rejected[0].reason);
+    assert_eq!((rejected[1].line, rejected[1].column.as_str()), (5001, "lon/lat"));
+    assert!(
+        rejected[1].reason.contains("seem swapped") && rejected[1].reason.contains("tensta"),
+        "{}",
+        rejected[1].reason
+    );
+    assert!(store.events(&EventQuery::default()).await.unwrap().is_empty(), "the database is as it was");
+    assert!(
+        store.import_runs(10).await.unwrap().is_empty(),
+        "no provenance for an import that did not happen"
+    );
+
+    let summary = stream(&store, csv, true).await;
+    assert!(summary.written);
+    let run = summary.files[0].run.as_ref().unwrap();
+    assert_eq!((run.inserted, run.rejected), (5998, 2));
+    let runs = store.import_runs(10).await.unwrap();
+    assert_eq!(runs[0].sha256.len(), 64, "the streamed file's SHA-256 is recorded");
+}
+
+async fn streaming_import_of_many_rows_is_idempotent(store: Store) {
+    trygg_import::seed::seed_jarva(&store).await.unwrap();
+    // More rows than one multi-row INSERT carries on either backend (2,047 / 4,095).
+    let csv = stockholm_rows(9000);
+    let first = stream(&store, csv.clone(), false).await;
+    assert_eq!(first.files[0].run.as_ref().unwrap().inserted, 9000);
+    let again = stream(&store, csv.replacen("\n0,Klotter,", "\n0,Nedskräpning,", 1), false).await;
+    let run = again.files[0].run.as_ref().unwrap();
+    assert_eq!((run.inserted, run.updated, run.unchanged), (0, 1, 8999));
+    let all = store.events(&EventQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 9000);
+    assert!(all.iter().all(|e| e.event.area.as_ref().is_some_and(|a| a.as_str() == "tensta")));
+    let changed = all.iter().find(|e| e.event.source_id == "0").unwrap();
+    assert_eq!(changed.event.category, "Nedskräpning");
+    assert_eq!(store.event_versions(changed.id).await.unwrap(), 1);
+}
+
+mod streaming {
+    use super::*;
+    trygg_store::test_on_every_backend!(
+        a_bad_date_on_line_4711_and_swapped_coordinates_write_nothing,
+        streaming_import_of_many_rows_is_idempotent,
+    );
+}

@@ -115,7 +115,42 @@ async fn an_import_that_fails_leaves_nothing_behind(store: Store) {
     );
 }
 
+async fn one_transaction_many_files_and_repeats_within_a_file(store: Store) {
+    areas(&store).await;
+    let mut import = store.begin_import().await.unwrap();
+    import.start_run(&meta("a.json")).await.unwrap();
+    // More events than one multi-row INSERT carries, and the same id twice with other content.
+    for i in 0..5000 {
+        import.add(event(&i.to_string(), i, None)).await.unwrap();
+    }
+    import.add(event("7", 99_999, Some("tensta"))).await.unwrap();
+    let a = import.finish_run("aa", 0).await.unwrap();
+    assert_eq!((a.accepted, a.inserted, a.updated), (5001, 5000, 1));
+    import.start_run(&meta("b.json")).await.unwrap();
+    import.add(event("7", 99_999, Some("tensta"))).await.unwrap();
+    import.add(event("5000", 5000, None)).await.unwrap();
+    let b = import.finish_run("bb", 2).await.unwrap();
+    assert_eq!((b.inserted, b.unchanged, b.rejected, b.sha256.as_str()), (1, 1, 2, "bb"));
+    assert!(store.events(&EventQuery::default()).await.unwrap().is_empty(), "nothing visible before commit");
+    import.commit().await.unwrap();
+    let all = store.events(&EventQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 5001);
+    let seven = all.iter().find(|e| e.event.source_id == "7").unwrap();
+    assert_eq!((seven.event.occurred_at, store.event_versions(seven.id).await.unwrap()), (99_999, 1));
+    let runs = store.import_runs(10).await.unwrap();
+    assert_eq!(runs.iter().map(|r| r.sha256.as_str()).collect::<Vec<_>>(), ["bb", "aa"]);
+
+    let mut dropped = store.begin_import().await.unwrap();
+    dropped.start_run(&meta("c.json")).await.unwrap();
+    dropped.add(event("new", 1, None)).await.unwrap();
+    dropped.finish_run("cc", 0).await.unwrap();
+    drop(dropped);
+    assert_eq!(store.events(&EventQuery::default()).await.unwrap().len(), 5001, "dropped without commit");
+    assert_eq!(store.import_runs(10).await.unwrap().len(), 2);
+}
+
 trygg_store::test_on_every_backend!(
+    one_transaction_many_files_and_repeats_within_a_file,
     reimporting_adds_nothing_and_changes_keep_history,
     events_are_queried_by_area_and_time,
     an_import_that_fails_leaves_nothing_behind,
