@@ -21,7 +21,18 @@ use utoipa::{OpenApi, ToSchema};
         title = "Trygg API",
         description = "Geography, periods and strategy of a municipality's safety work."
     ),
-    paths(areas, area, period, strategies, session, users, create_user),
+    paths(
+        areas,
+        area,
+        period,
+        strategies,
+        session,
+        users,
+        create_user,
+        crate::serious_talks::api::list_talks,
+        crate::serious_talks::api::create_talk,
+        crate::serious_talks::api::get_talk
+    ),
     components(schemas(
         AreaCollection,
         AreaFeature,
@@ -31,7 +42,10 @@ use utoipa::{OpenApi, ToSchema};
         SessionOut,
         UserOut,
         NewUserIn,
-        ErrorBody
+        ErrorBody,
+        crate::serious_talks::api::TalkOut,
+        crate::serious_talks::api::TalkIn,
+        crate::serious_talks::api::AttendeesIo
     ))
 )]
 struct ApiDoc;
