@@ -1,0 +1,246 @@
+//! `GET /results`: the strategy, the report figures per district with a
+//! shaded map and a table, the share fixed in time, serious talks per area.
+
+use super::data::{self, Results, Window, percent, today};
+use super::suppress::{Shown, THRESHOLD};
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::i18n::{Lang, Tr};
+use crate::pages::Layout;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
+use trygg_core::{Date, ElementKind, Period};
+use trygg_report::map::{MapShape, MapSpec, render_svg};
+
+/// The page's choice of period.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PeriodQuery {
+    /// `12m` (default), `2025` or `2025-T2`.
+    pub period: String,
+}
+
+/// Count bands of the map, by lower bound; hidden counts are band 0.
+const BANDS: [i64; 4] = [THRESHOLD, 10, 25, 50];
+
+struct ElementGroup {
+    heading: &'static str,
+    items: Vec<(String, String)>,
+}
+
+struct Strategy {
+    name: String,
+    validity: String,
+    groups: Vec<ElementGroup>,
+}
+
+struct Row {
+    name: String,
+    cells: Vec<String>,
+    total: String,
+}
+
+struct InTimeRow {
+    name: String,
+    base: String,
+    share: String,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+struct ResultsPage<'a> {
+    l: Layout<'a>,
+    period: String,
+    period_label: String,
+    periods: Vec<(String, String)>,
+    strategy: Option<Strategy>,
+    map: String,
+    legend: Vec<(usize, String)>,
+    groups: Vec<String>,
+    rows: Vec<Row>,
+    totals: Row,
+    in_time: Vec<InTimeRow>,
+    talks: Vec<InTimeRow>,
+    threshold: i64,
+}
+
+/// `GET /results?period=2025-T2`.
+pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<PeriodQuery>) -> Response {
+    let t = ctx.t();
+    let window = match Window::parse(&q.period, today()) {
+        Ok(w) => w,
+        Err(e) => return PageError::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
+    };
+    let english = ctx.lang == Lang::En;
+    let loaded = tokio::try_join!(data::load(&state, window, english, true), state.store.strategies());
+    let (results, strategies) = match loaded {
+        Ok(x) => x,
+        Err(e) => return PageError::from_store(e, t).into_response(),
+    };
+    let period_label = label(&results.window, t);
+    let page = ResultsPage {
+        period: results.window.key.clone(),
+        periods: period_options(&results.window, t),
+        strategy: strategy(&strategies, today()),
+        map: map(&results, t, &period_label),
+        legend: legend(t),
+        groups: results.groups.iter().map(|g| g.name.clone()).collect(),
+        rows: rows(&results),
+        totals: totals(&results, t),
+        in_time: in_time(&results, t),
+        talks: results
+            .talks
+            .iter()
+            .map(|l| InTimeRow {
+                name: l.area.clone(),
+                base: l.count.text(THRESHOLD),
+                share: l.in_time.map_or_else(|| "–".into(), |s| percent(s, english)),
+            })
+            .collect(),
+        threshold: THRESHOLD,
+        period_label,
+        l: Layout::new(&ctx, t, t.get("results.title")),
+    };
+    match page.render() {
+        Ok(body) => Html(body).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// The window in words.
+pub fn label(w: &Window, t: Tr<'_>) -> String {
+    if w.key == data::LAST_12 {
+        t.fill("results.period.last_12", "from", &w.from.to_string())
+            .replace("{to}", &w.last_day().to_string())
+    } else {
+        w.key.clone()
+    }
+}
+
+/// The last 12 months, the last six tertials and the last three years.
+fn period_options(chosen: &Window, t: Tr<'_>) -> Vec<(String, String)> {
+    let today = today();
+    let mut out = vec![(data::LAST_12.to_owned(), label(&Window::last_12_months(today), t))];
+    let mut p = Period::tertial_of(today);
+    for _ in 0..6 {
+        out.push((p.to_string(), p.to_string()));
+        p = p.previous();
+    }
+    for back in 0..3 {
+        let y = Period::Year(today.year() - back);
+        out.push((y.to_string(), y.to_string()));
+    }
+    if !out.iter().any(|(k, _)| *k == chosen.key) {
+        out.push((chosen.key.clone(), label(chosen, t)));
+    }
+    out
+}
+
+fn strategy(all: &[trygg_core::StrategyVersion], today: Date) -> Option<Strategy> {
+    let s = all.iter().find(|s| s.applies_on(today)).or(all.first())?;
+    let groups = [
+        (ElementKind::Direction, "start.directions"),
+        (ElementKind::WorkingMethod, "start.working_methods"),
+        (ElementKind::Perspective, "start.perspectives"),
+    ]
+    .into_iter()
+    .map(|(kind, heading)| ElementGroup {
+        heading,
+        items: s.elements_of(kind).map(|e| (e.name.to_string(), e.description.clone())).collect(),
+    })
+    .collect();
+    Some(Strategy {
+        name: s.name.to_string(),
+        validity: format!("{} – {}", s.valid_from, s.valid_to),
+        groups,
+    })
+}
+
+/// The map band of a count.
+fn band(count: Shown) -> usize {
+    count.value().map_or(0, |n| BANDS.iter().filter(|b| n >= **b).count())
+}
+
+fn map(r: &Results, t: Tr<'_>, period: &str) -> String {
+    let labels: Vec<String> = r
+        .districts
+        .iter()
+        .zip(&r.table.row_totals)
+        .map(|(d, n)| format!("{}: {}", d.name, n.text(THRESHOLD)))
+        .collect();
+    let classes: Vec<String> =
+        r.table.row_totals.iter().map(|n| format!("district band-{}", band(*n))).collect();
+    let description = t.fill("results.map.description", "period", period);
+    let shapes = r
+        .districts
+        .iter()
+        .zip(labels.iter().zip(&classes))
+        .filter_map(|(d, (label, class))| {
+            Some(MapShape { id: d.code.as_str(), label, boundary: d.boundary.as_ref()?, class, href: None })
+        })
+        .collect();
+    let spec = MapSpec {
+        id: "results-map",
+        title: t.get("results.map.title"),
+        description: &description,
+        shapes,
+        points: Vec::new(),
+        width: 640,
+    };
+    render_svg(&spec)
+}
+
+fn legend(t: Tr<'_>) -> Vec<(usize, String)> {
+    let mut out = vec![(0, t.fill("results.map.band_hidden", "n", &THRESHOLD.to_string()))];
+    for (i, low) in BANDS.iter().enumerate() {
+        let text = match BANDS.get(i + 1) {
+            Some(next) => {
+                t.fill("results.map.band", "from", &low.to_string()).replace("{to}", &(next - 1).to_string())
+            }
+            None => t.fill("results.map.band_top", "from", &low.to_string()),
+        };
+        out.push((i + 1, text));
+    }
+    out
+}
+
+fn rows(r: &Results) -> Vec<Row> {
+    r.districts
+        .iter()
+        .zip(&r.table.cells)
+        .zip(&r.table.row_totals)
+        .map(|((d, cells), total)| Row {
+            name: d.name.clone(),
+            cells: cells.iter().map(|c| c.text(THRESHOLD)).collect(),
+            total: total.text(THRESHOLD),
+        })
+        .collect()
+}
+
+fn totals(r: &Results, t: Tr<'_>) -> Row {
+    Row {
+        name: t.get("results.reports.all_districts").to_owned(),
+        cells: r.table.col_totals.iter().map(|c| c.text(THRESHOLD)).collect(),
+        total: r.table.total.text(THRESHOLD),
+    }
+}
+
+fn in_time(r: &Results, t: Tr<'_>) -> Vec<InTimeRow> {
+    let english = t.lang == Lang::En;
+    let line = |name: String, x: &data::InTime| InTimeRow {
+        name,
+        base: x.base.text(THRESHOLD),
+        share: x.share.map_or_else(|| "–".into(), |s| percent(s, english)),
+    };
+    let mut out: Vec<InTimeRow> =
+        r.districts.iter().zip(&r.in_time).map(|(d, x)| line(d.name.clone(), x)).collect();
+    out.push(line(t.get("results.reports.all_districts").to_owned(), &r.in_time_all));
+    out
+}
