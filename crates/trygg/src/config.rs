@@ -18,6 +18,26 @@ pub struct Settings {
     pub secure_cookies: Option<bool>,
     /// Session length in hours.
     pub session_hours: Option<i64>,
+    /// The address users reach this server at, for links in e-mail.
+    pub public_url: Option<String>,
+    /// Whether Open311 accepts anonymous `POST requests` (as a resident).
+    pub open311_anonymous_post: Option<bool>,
+    /// The SMTP relay for notifications; without it mail waits in the outbox.
+    pub smtp: Option<Smtp>,
+    /// How long serious-talk records are kept, in days.
+    pub serious_talk_retention_days: Option<i64>,
+}
+
+/// `[smtp]` in `trygg.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Smtp {
+    /// Host name or address of the relay.
+    pub host: String,
+    /// Port (default 25).
+    pub port: Option<u16>,
+    /// Sender address.
+    pub from: String,
 }
 
 /// The database used when nothing else is configured.
@@ -59,6 +79,17 @@ impl Settings {
         if let Some(h) = self.session_hours {
             c.session_hours = h;
         }
+        if let Some(u) = &self.public_url {
+            c.public_url = u.trim_end_matches('/').to_owned();
+        }
+        if let Some(a) = self.open311_anonymous_post {
+            c.open311_anonymous_post = a;
+        }
+        if let Some(d) = self.serious_talk_retention_days {
+            c.serious_talk_retention_days = d.max(1);
+        }
+        c.smtp =
+            self.smtp.as_ref().map(|s| trygg_web::SmtpConfig::new(&s.host, s.port.unwrap_or(25), &s.from));
         c
     }
 }

@@ -51,7 +51,35 @@ pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
         }
         logins.push(DemoLogin { email: (*email).to_owned(), password, role: *role });
     }
+    link_partner_user(store).await?;
+    let made = crate::demo_reports::make(store).await?;
+    if made > 0 {
+        set_partner_emails(store).await?;
+        store.audit("system", "demo.reports", "reports", &made.to_string()).await?;
+    }
     Ok(logins)
+}
+
+/// The demo partner works for the property owner of Tensta centrum, so its
+/// queue holds that zone's reports.
+async fn link_partner_user(store: &Store) -> Result<()> {
+    let owner = Code::new("fastighetsagare-tensta-centrum")?;
+    if let Some(user) =
+        store.users().await?.into_iter().find(|u| u.role == Role::Partner && u.partner.is_none())
+    {
+        store.set_user_partner("system", user.id, Some(&owner)).await?;
+    }
+    Ok(())
+}
+
+/// Demo notification addresses (set after the demo year, so that the year
+/// itself queues no mail): `rapporter@<partner>.demo.trygg.se`.
+async fn set_partner_emails(store: &Store) -> Result<()> {
+    for p in store.partners().await? {
+        let email = Email::new(&format!("rapporter@{}.demo.trygg.se", p.code))?;
+        store.set_partner_email(&p.code, Some(&email)).await?;
+    }
+    Ok(())
 }
 
 /// Imports two years of real police events (a no-op when already there).

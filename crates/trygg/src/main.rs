@@ -4,6 +4,10 @@
 mod analyze;
 mod config;
 mod demo;
+mod demo_reports;
+mod imports;
+mod partner;
+mod serious_talks;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -38,6 +42,15 @@ enum Command {
         /// Serve demo data: creates (or reuses) trygg-demo.db with Järva and one user per role.
         #[arg(long)]
         demo: bool,
+        /// The address users reach the server at, for links in e-mail (default: http://BIND).
+        #[arg(long, env = "TRYGG_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// SMTP relay for notifications, HOST:PORT (without one, mail waits in the outbox).
+        #[arg(long, env = "TRYGG_SMTP")]
+        smtp: Option<String>,
+        /// Sender address of notifications.
+        #[arg(long, env = "TRYGG_MAIL_FROM", default_value = "trygg@localhost")]
+        mail_from: String,
     },
     /// Manage user accounts.
     User {
@@ -47,7 +60,17 @@ enum Command {
     /// Import data files.
     Import {
         #[command(subcommand)]
-        command: ImportCommand,
+        command: imports::ImportCommand,
+    },
+    /// Partner organisations: Open311 API keys and notification addresses.
+    Partner {
+        #[command(subcommand)]
+        command: partner::PartnerCommand,
+    },
+    /// Serious talks: delete records past the retention period, keeping their figures.
+    SeriousTalks {
+        #[command(subcommand)]
+        command: serious_talks::SeriousTalksCommand,
     },
     /// Check the audit log.
     Audit {
@@ -80,125 +103,6 @@ enum UserCommand {
     },
     /// List users.
     List,
-}
-
-#[derive(Subcommand)]
-#[allow(
-    clippy::large_enum_variant,
-    reason = "parsed once per run; boxing would only obscure the clap derive"
-)]
-enum ImportCommand {
-    /// Police events from the police's open events API: JSON arrays, plain or .gz.
-    ///
-    /// Example: trygg import polisen events_2023.json.gz events_2024.json.gz
-    ///
-    /// Every file is checked before anything is written; each file is then
-    /// imported in one transaction with its provenance. Importing the same
-    /// events again adds nothing; changed events are updated and their
-    /// earlier version kept.
-    Polisen {
-        /// The files to import.
-        #[arg(required = true)]
-        files: Vec<std::path::PathBuf>,
-        /// Check the files and report what would be imported, without writing.
-        #[arg(long)]
-        dry_run: bool,
-    },
-    /// Point events from CSV (police exports, incident systems, open data).
-    ///
-    /// Example: trygg import points crimedata_2024.csv --source vancouver-vpd --crs EPSG:26910
-    ///   --x-column X --y-column Y --time-columns YEAR,MONTH,DAY,HOUR,MINUTE --category-column TYPE
-    ///   --time-zone America/Vancouver
-    ///
-    /// Coordinates are converted to WGS84 and each point placed in the district
-    /// containing it; blank or zero coordinates are kept without a position.
-    /// Any refused row stops the import (nothing is written) unless --skip-invalid.
-    Points(PointsArgs),
-}
-
-/// Column mapping for `import points`, from flags (a mapping file may give them instead).
-#[derive(clap::Args)]
-struct PointsArgs {
-    /// The files to import.
-    #[arg(required = true)]
-    files: Vec<std::path::PathBuf>,
-    /// A TOML file with the keys below (source, crs, x_column, …); flags override it.
-    #[arg(long)]
-    mapping: Option<std::path::PathBuf>,
-    /// The source name the events are filed under, e.g. vancouver-vpd.
-    #[arg(long)]
-    source: Option<String>,
-    /// Coordinate reference system: EPSG:4326, EPSG:3006, EPSG:3011 or a UTM zone (EPSG:326NN, 258NN, 269NN).
-    #[arg(long)]
-    crs: Option<String>,
-    /// The x column (easting or longitude).
-    #[arg(long)]
-    x_column: Option<String>,
-    /// The y column (northing or latitude).
-    #[arg(long)]
-    y_column: Option<String>,
-    /// One date or date-time column.
-    #[arg(long, conflicts_with = "time_columns")]
-    time_column: Option<String>,
-    /// YEAR,MONTH,DAY[,HOUR[,MINUTE]] columns.
-    #[arg(long, value_delimiter = ',')]
-    time_columns: Option<Vec<String>>,
-    /// The category column.
-    #[arg(long)]
-    category_column: Option<String>,
-    /// The source's id column; without it a row's identity is a hash of its content.
-    #[arg(long)]
-    id_column: Option<String>,
-    /// Time zone of the times (default Europe/Stockholm).
-    #[arg(long)]
-    time_zone: Option<String>,
-    /// Check and report without writing.
-    #[arg(long)]
-    dry_run: bool,
-    /// Import the good rows even if some are refused (they are listed either way).
-    #[arg(long)]
-    skip_invalid: bool,
-}
-
-impl PointsArgs {
-    fn mapping(&self) -> Result<trygg_import::points::Mapping> {
-        #[derive(serde::Deserialize, Default)]
-        #[serde(deny_unknown_fields)]
-        struct File {
-            source: Option<String>,
-            crs: Option<String>,
-            x_column: Option<String>,
-            y_column: Option<String>,
-            time_column: Option<String>,
-            time_columns: Option<Vec<String>>,
-            category_column: Option<String>,
-            id_column: Option<String>,
-            time_zone: Option<String>,
-        }
-        let f: File = match &self.mapping {
-            Some(p) => toml::from_str(
-                &std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
-            )
-            .with_context(|| format!("{}: invalid mapping", p.display()))?,
-            None => File::default(),
-        };
-        let need = |flag: &Option<String>, file: Option<String>, name: &str| {
-            flag.clone().or(file).with_context(|| {
-                format!("--{name} (or `{}` in the mapping file) is required", name.replace('-', "_"))
-            })
-        };
-        Ok(trygg_import::points::Mapping {
-            source: need(&self.source, f.source, "source")?,
-            crs: need(&self.crs, f.crs, "crs")?,
-            x_column: need(&self.x_column, f.x_column, "x-column")?,
-            y_column: need(&self.y_column, f.y_column, "y-column")?,
-            time_column: self.time_column.clone().or(f.time_column),
-            time_columns: self.time_columns.clone().or(f.time_columns),
-            category_column: need(&self.category_column, f.category_column, "category-column")?,
-            id_column: self.id_column.clone().or(f.id_column),
-            time_zone: self.time_zone.clone().or(f.time_zone),
-        })
-    }
 }
 
 #[derive(Subcommand)]
@@ -248,7 +152,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
-        Command::Serve { bind, demo } => {
+        Command::Serve { bind, demo, public_url, smtp, mail_from } => {
             let url = settings.database_url(cli.database.as_deref(), demo);
             let store = open(&url).await?;
             let addr = bind.or(settings.bind).unwrap_or_else(|| ([127, 0, 0, 1], 8080).into());
@@ -256,22 +160,35 @@ async fn run(cli: Cli) -> Result<()> {
                 let logins = demo::prepare(&store).await?;
                 demo::print_banner(&addr, &url, &logins);
             }
-            let state = trygg_web::AppState::new(store, settings.web_config());
+            let mut web = settings.web_config();
+            match public_url.or(settings.public_url.clone()) {
+                Some(u) => web.public_url = u.trim_end_matches('/').to_owned(),
+                None => web.public_url = format!("http://{addr}"),
+            }
+            if let Some(relay) = smtp {
+                let (host, port) = relay.rsplit_once(':').unwrap_or((relay.as_str(), "25"));
+                let port = port.parse().with_context(|| format!("--smtp {relay}: expected HOST:PORT"))?;
+                web.smtp = Some(trygg_web::SmtpConfig::new(host, port, &mail_from));
+            }
+            let state = trygg_web::AppState::new(store, web);
             tracing::info!(%addr, database = %trygg_store::redact(&url), "serving");
             trygg_web::serve(state, addr).await.with_context(|| format!("cannot serve on {addr}"))
         }
         Command::User { command } => {
             user(command, &open(&settings.database_url(cli.database.as_deref(), false)).await?).await
         }
-        Command::Import { command: ImportCommand::Polisen { files, dry_run } } => {
+        Command::Import { command } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
-            import_polisen(&store, &files, dry_run).await
+            imports::run(&store, command).await
+        }
+        Command::Partner { command } => {
+            partner::run(&open(&settings.database_url(cli.database.as_deref(), false)).await?, command).await
+        }
+        Command::SeriousTalks { command } => {
+            let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
+            serious_talks::run(&store, command, settings.web_config().serious_talk_retention_days).await
         }
         Command::Analyze { command } => analyze::run(command),
-        Command::Import { command: ImportCommand::Points(args) } => {
-            let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
-            import_points(&store, &args).await
-        }
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
             match store.verify_audit().await? {
@@ -315,82 +232,6 @@ async fn user(command: UserCommand, store: &Store) -> Result<()> {
             Ok(())
         }
     }
-}
-
-async fn import_polisen(store: &Store, files: &[std::path::PathBuf], dry_run: bool) -> Result<()> {
-    use trygg_import::polisen;
-    let gazetteer = polisen::gazetteer(store).await?;
-    let mut loaded = Vec::new();
-    for path in files {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.display().to_string();
-        let check = polisen::dry_run(&name, &bytes, &gazetteer)?;
-        println!(
-            "{name}: {} events, {} in the city, {} placed in an area by their text",
-            check.events, check.in_city, check.placed_by_text
-        );
-        loaded.push((name, bytes));
-    }
-    if dry_run {
-        println!("dry run: nothing was written");
-        return Ok(());
-    }
-    for (name, bytes) in loaded {
-        let run = polisen::load(store, &gazetteer, &name, &bytes, "cli").await?;
-        store.audit("cli", "import.polisen", &format!("import_run:{}", run.id), &name).await?;
-        println!(
-            "{name}: {} new, {} updated, {} unchanged (import {})",
-            run.inserted, run.updated, run.unchanged, run.id
-        );
-    }
-    Ok(())
-}
-
-async fn import_points(store: &Store, args: &PointsArgs) -> Result<()> {
-    use trygg_import::points;
-    let mapping = args.mapping()?;
-    let locator = points::locator(store).await?;
-    let mut checked = Vec::new();
-    for path in &args.files {
-        let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let name = path.display().to_string();
-        let parsed = match points::check(&name, &bytes, &mapping, &locator, args.skip_invalid) {
-            Err(points::PointsImportError::Rejected { rejected, .. }) => {
-                for r in rejected.iter().take(20) {
-                    eprintln!("{name}: line {}, column {}: {}", r.line, r.column, r.reason);
-                }
-                bail!(
-                    "{name}: {} rows refused; nothing was imported (use --skip-invalid to import the rest)",
-                    rejected.len()
-                );
-            }
-            other => other?,
-        };
-        for r in parsed.rejected.iter().take(20) {
-            eprintln!("{name}: skipped line {}, column {}: {}", r.line, r.column, r.reason);
-        }
-        println!(
-            "{name}: {} rows accepted ({} without a position, {} outside every district), {} refused",
-            parsed.events.len(),
-            parsed.without_position,
-            parsed.outside_areas,
-            parsed.rejected.len()
-        );
-        checked.push((name, bytes, parsed));
-    }
-    if args.dry_run {
-        println!("dry run: nothing was written");
-        return Ok(());
-    }
-    for (name, bytes, parsed) in checked {
-        let run = points::load(store, &name, &bytes, &mapping, &parsed, "cli").await?;
-        store.audit("cli", "import.points", &format!("import_run:{}", run.id), &name).await?;
-        println!(
-            "{name}: {} new, {} updated, {} unchanged (import {})",
-            run.inserted, run.updated, run.unchanged, run.id
-        );
-    }
-    Ok(())
 }
 
 fn read_password() -> Result<String> {

@@ -4,3 +4,5 @@
 mod analyze;
 mod browser;
 mod cli;
+mod demo_results;
+mod partner;
