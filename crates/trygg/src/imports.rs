@@ -67,6 +67,21 @@ pub enum ImportCommand {
     /// that matches none is refused. Shapefiles in SWEREF 99 TM, SWEREF 99 18 00
     /// or WGS84; DBF text in Latin-1 unless --encoding or a .cpg says otherwise.
     Boundaries(BoundaryArgs),
+    /// Incident categories, the partners that own zones, and responsibility
+    /// zones for rapid action (TOML, the format of the Järva seed's
+    /// crates/trygg-import/seed/rapid_action_jarva.toml).
+    ///
+    /// Example: trygg import rapid-action rapid_action_malmo.toml
+    ///
+    /// Zones are drawn from areas already in the database (`area = CODE`) or as
+    /// circles around places (`around = CODE`, `radius_m = N`).
+    RapidAction {
+        /// The TOML file.
+        file: std::path::PathBuf,
+        /// Check the file against the database and report, without writing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// Arguments of `import boundaries`.
@@ -202,7 +217,17 @@ pub async fn run(store: &Store, command: ImportCommand) -> Result<()> {
         ImportCommand::Survey(args) => import_tables(store, "survey", &args).await,
         ImportCommand::Population(args) => import_tables(store, "population", &args).await,
         ImportCommand::Boundaries(args) => import_boundaries(store, &args).await,
+        ImportCommand::RapidAction { file, dry_run } => import_rapid_action(store, &file, dry_run).await,
     }
+}
+
+async fn import_rapid_action(store: &Store, file: &std::path::Path, dry_run: bool) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let r = trygg_import::seed::load_rapid_action(store, &name, &text, "cli", dry_run).await?;
+    let verb = if dry_run { "checked (dry run, nothing written)" } else { "loaded" };
+    println!("{name}: {verb}: {} categories, {} partners, {} zones", r.categories, r.partners, r.zones);
+    Ok(())
 }
 
 async fn import_polisen(store: &Store, files: &[std::path::PathBuf], dry_run: bool) -> Result<()> {

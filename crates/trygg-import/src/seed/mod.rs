@@ -15,7 +15,7 @@ mod rapid;
 mod table;
 
 pub use names::display_name;
-pub use rapid::parse_deadline;
+pub use rapid::{RapidReport, load_rapid_action, parse_deadline};
 
 use crate::boundaries::BoundaryError;
 use std::collections::BTreeSet;
@@ -58,15 +58,15 @@ pub enum SeedError {
     #[error("{file}: {message}")]
     Data {
         /// The data file, e.g. `seed/jarva_places.csv`.
-        file: &'static str,
+        file: String,
         /// What is wrong.
         message: String,
     },
 }
 
 impl SeedError {
-    fn data(file: &'static str, message: impl Into<String>) -> Self {
-        Self::Data { file, message: message.into() }
+    fn data(file: &str, message: impl Into<String>) -> Self {
+        Self::Data { file: file.to_owned(), message: message.into() }
     }
 }
 
@@ -150,7 +150,7 @@ pub fn jarva() -> Result<Seed, SeedError> {
     check_areas(&areas)?;
     let strategy = org::strategy(STRATEGY, &areas)?;
     let org = org::Organisation::parse(ORGANISATION)?;
-    let rapid = rapid::Rapid::parse(RAPID, &areas, &org.partners)?;
+    let rapid = rapid::Rapid::parse(RAPID.name, RAPID.text, &areas, &org.partners)?;
     let mut partners = org.partners;
     partners.extend(rapid.partners);
     Ok(Seed {

@@ -1,11 +1,11 @@
 //! Rapid action from the seed's TOML file: incident categories, the
 //! partners that own zones, and the responsibility zones.
 
-use super::{Embedded, SeedError};
+use super::SeedError;
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use trygg_core::{Area, Code, Deadline, Partner, PartnerKind, Polygon};
-use trygg_store::{Category, Zone};
+use trygg_store::{Category, Store, Zone};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -78,9 +78,14 @@ impl Rapid {
     /// Parses and checks the file against the seeded areas and partners:
     /// unique codes, parents before children, zones owned by known partners
     /// and drawn from known areas or places, listed categories that exist.
-    pub(super) fn parse(file: Embedded, areas: &[Area], partners: &[Partner]) -> Result<Self, SeedError> {
-        let err = |msg: String| SeedError::data(file.name, msg);
-        let f: File = toml::from_str(file.text).map_err(|e| err(e.to_string()))?;
+    pub(super) fn parse(
+        name: &str,
+        text: &str,
+        areas: &[Area],
+        partners: &[Partner],
+    ) -> Result<Self, SeedError> {
+        let err = |msg: String| SeedError::data(name, msg);
+        let f: File = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let mut seen = BTreeSet::new();
         let mut categories = Vec::new();
         for (i, row) in f.categories.into_iter().enumerate() {
@@ -116,6 +121,56 @@ impl Rapid {
         }
         Ok(Self { categories, partners: f.partners, zones })
     }
+}
+
+/// What loading a rapid-action file wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RapidReport {
+    /// Categories (groups included).
+    pub categories: usize,
+    /// Partners added or updated.
+    pub partners: usize,
+    /// Responsibility zones.
+    pub zones: usize,
+}
+
+/// Loads a municipality's own rapid-action file (the format of
+/// `seed/rapid_action_jarva.toml`) against the areas and partners already
+/// in the store. The whole file is parsed and checked before the first
+/// write (an error names the file and the category or zone); every write is
+/// an upsert by code, so loading twice changes nothing. With `dry_run`,
+/// nothing is written.
+pub async fn load_rapid_action(
+    store: &Store,
+    name: &str,
+    text: &str,
+    actor: &str,
+    dry_run: bool,
+) -> Result<RapidReport, SeedError> {
+    let areas = store.areas(None, true).await?;
+    let partners = store.partners().await?;
+    let rapid = Rapid::parse(name, text, &areas, &partners)?;
+    let report = RapidReport {
+        categories: rapid.categories.len(),
+        partners: rapid.partners.len(),
+        zones: rapid.zones.len(),
+    };
+    if dry_run {
+        return Ok(report);
+    }
+    for p in &rapid.partners {
+        store.upsert_partner(p).await?;
+    }
+    for c in &rapid.categories {
+        store.upsert_category(c).await?;
+    }
+    for z in &rapid.zones {
+        store.upsert_zone(z).await?;
+    }
+    let detail =
+        format!("{} categories, {} partners, {} zones", report.categories, report.partners, report.zones);
+    store.audit(actor, "import.rapid_action", name, &detail).await?;
+    Ok(report)
 }
 
 fn zone(

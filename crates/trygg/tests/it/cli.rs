@@ -226,3 +226,65 @@ fn police_events_and_points_import_from_the_command_line() {
     let o = run(dir.path(), &["import", "points", c, "--source", "x"]);
     assert!(!o.status.success() && text(&o).contains("--crs"), "{}", text(&o));
 }
+
+#[tokio::test]
+async fn a_municipality_loads_its_own_rapid_action_file() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(run(dir.path(), &["init"]).status.success());
+    let file = dir.path().join("rapid.toml");
+    std::fs::write(
+        &file,
+        r#"
+[[categories]]
+code = "snoskottning"
+name_sv = "Snöskottning"
+name_en = "Snow clearing"
+description = "Snö och is på gångvägar."
+deadline = "24 hours"
+responsible = "city_administration"
+
+[[categories]]
+code = "snoskottning-gangvag"
+parent = "snoskottning"
+name_sv = "Oskottad gångväg"
+name_en = "Uncleared footpath"
+description = "En gångväg som inte är skottad eller sandad."
+deadline = "1 working day"
+responsible = "city_administration"
+
+[[partners]]
+code = "vinterentreprenor"
+name = "Vinterentreprenören"
+kind = "other"
+
+[[zones]]
+code = "vinter-tensta"
+name = "Vinterväghållning Tensta"
+partner = "vinterentreprenor"
+around = "tensta-centrum"
+radius_m = 500
+categories = ["snoskottning"]
+"#,
+    )
+    .unwrap();
+    let path = file.to_str().unwrap();
+    let o = run(dir.path(), &["import", "rapid-action", path, "--dry-run"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("2 categories, 1 partners, 1 zones"), "{}", text(&o));
+    let store = trygg_store::Store::connect(&format!("sqlite://{}", dir.path().join("trygg.db").display()))
+        .await
+        .unwrap();
+    assert!(store.zones().await.unwrap().iter().all(|z| z.code.as_str() != "vinter-tensta"), "dry run wrote");
+    let o = run(dir.path(), &["import", "rapid-action", path]);
+    assert!(o.status.success(), "{}", text(&o));
+    let routing = store.routing().await.unwrap();
+    let category = routing.category(&trygg_core::Code::new("snoskottning-gangvag").unwrap()).unwrap();
+    let dest = routing.route(category, trygg_core::LatLon::new(59.3940, 17.9042).unwrap()).unwrap();
+    assert_eq!(dest.responsible.as_str(), "vinterentreprenor");
+    // A zone around a place that does not exist: refused, naming the file and the zone.
+    std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("tensta-centrum", "atlantis"))
+        .unwrap();
+    let o = run(dir.path(), &["import", "rapid-action", path]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("rapid.toml") && text(&o).contains("zone vinter-tensta"), "{}", text(&o));
+}
