@@ -38,6 +38,12 @@ impl Store {
     /// [`ReportState::can_become`]; reopening counts, clears the fix and
     /// starts a new deadline; re-routing notifies the new organisation.
     pub async fn change_report(&self, id: i64, change: &Change) -> Result<super::Report> {
+        Ok(self.apply_change(id, change).await?.0)
+    }
+
+    /// [`Store::change_report`], also returning the id of the update it wrote
+    /// (the Open311 `update_id`).
+    pub async fn apply_change(&self, id: i64, change: &Change) -> Result<(super::Report, i64)> {
         let note = change.note.trim();
         if note.chars().count() > MAX_NOTE || contains_identity_number(note) {
             return Err(Invalid::new(
@@ -140,7 +146,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let changed_state = (next != before.state).then_some(next);
-        insert_update(
+        let update_id = insert_update(
             &mut tx,
             id,
             now,
@@ -163,7 +169,7 @@ impl Store {
         }
         let after = report_in(&mut tx, id).await?;
         tx.commit().await?;
-        Ok(after)
+        Ok((after, update_id))
     }
 
     /// A report's history, oldest first.

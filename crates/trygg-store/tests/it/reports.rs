@@ -191,8 +191,10 @@ async fn the_workflow_keeps_fixed_apart_from_closed_and_counts_reopening(store: 
     assert!(r.acknowledged_at.is_some());
     let err = store.change_report(id, &change(Some(ReportState::Received), "")).await.unwrap_err();
     assert!(matches!(err, StoreError::Invalid(ref e) if e.field == "state"), "{err}");
-    let r = store.change_report(id, &change(Some(ReportState::Fixed), "Sanerat.")).await.unwrap();
+    let (r, update_id) = store.apply_change(id, &change(Some(ReportState::Fixed), "Sanerat.")).await.unwrap();
     assert_eq!(r.state, ReportState::Fixed);
+    let last = store.report_updates(id).await.unwrap().pop().unwrap();
+    assert_eq!((last.id, last.note.as_str()), (update_id, "Sanerat."));
     assert!(r.fixed_at.is_some() && r.closed_at.is_some());
     let r = store.change_report(id, &change(Some(ReportState::Received), "Klottret är kvar.")).await.unwrap();
     assert_eq!((r.state, r.reopened, r.fixed_at), (ReportState::Received, 1, None));

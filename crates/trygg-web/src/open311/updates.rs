@@ -150,16 +150,7 @@ async fn create_update(state: &AppState, headers: &HeaderMap, body: &[u8]) -> An
         duplicate_of,
         at: None,
     };
-    state.store.change_report(id, &change).await?;
-    let update_id = state
-        .store
-        .report_updates(id)
-        .await?
-        .into_iter()
-        .filter(|u| u.actor == change.actor)
-        .map(|u| u.id)
-        .max()
-        .ok_or_else(|| Error::not_found("the update was not recorded"))?;
+    let (_, update_id) = state.store.apply_change(id, &change).await?;
     let item = Val::Obj(vec![
         ("update_id", Val::s(update_id.to_string())),
         ("account_id", Val::s(partner.as_str())),
