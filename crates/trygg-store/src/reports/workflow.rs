@@ -184,6 +184,32 @@ impl Store {
         rows.iter().map(update_from_row).collect()
     }
 
+    /// The latest public, non-empty note of each of `report_ids`, in one query
+    /// (for lists that show each report's latest word, like Open311's `status_notes`).
+    pub async fn latest_public_notes(
+        &self,
+        report_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, String>> {
+        let mut latest = std::collections::HashMap::new();
+        // Well under both backends' limits on bound parameters.
+        for chunk in report_ids.chunks(1000) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT report_id, note FROM report_updates WHERE public = 1 AND note <> '' \
+                 AND report_id IN ({}) ORDER BY report_id, at, id",
+                marks.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                latest.insert(row.try_get::<i64, _>("report_id")?, row.try_get::<String, _>("note")?);
+            }
+        }
+        Ok(latest)
+    }
+
     /// Updates made in `[from, to)`, oldest first, at most `limit`, with the
     /// category of their report (for Open311's `servicerequestupdates`).
     pub async fn updates_between(&self, from: i64, to: i64, limit: i64) -> Result<Vec<(ReportUpdate, Code)>> {

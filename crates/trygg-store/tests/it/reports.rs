@@ -227,6 +227,11 @@ async fn the_workflow_keeps_fixed_apart_from_closed_and_counts_reopening(store: 
     assert!(matches!(err, StoreError::Invalid(ref e) if e.field == "duplicate_of"), "{err}");
     let dup = Change { duplicate_of: Some(id), ..change(Some(ReportState::Duplicate), "") };
     assert_eq!(store.change_report(other, &dup).await.unwrap().duplicate_of, Some(id));
+    let fresh = store.create_report(&report("klotter-ovrigt", CENTRE)).await.unwrap().report.id;
+    let notes = store.latest_public_notes(&[id, other, fresh]).await.unwrap();
+    assert_eq!(notes.get(&id).map(String::as_str), Some("Hittades inte."));
+    assert_eq!(notes.get(&other).map(String::as_str), Some("Inte vår mark."), "empty notes are skipped");
+    assert!(!notes.contains_key(&fresh), "a report without a note has none");
     assert!(matches!(store.change_report(9999, &change(None, "x")).await, Err(StoreError::NotFound { .. })));
 }
 

@@ -232,9 +232,13 @@ async fn visible_page(
 async fn render_list(state: &AppState, viewer: &Viewer, reports: &[Report], english: bool) -> Answer {
     let routing = state.store.routing().await?;
     let names = Names::get(state).await?;
-    let mut items = Vec::with_capacity(reports.len());
-    for r in reports.iter().filter(|r| viewer.sees(r, &routing)) {
-        items.push(request(state, viewer, r, &routing, &names, english).await?);
+    let shown: Vec<&Report> = reports.iter().filter(|r| viewer.sees(r, &routing)).collect();
+    let ids: Vec<i64> = shown.iter().map(|r| r.id).collect();
+    let notes = state.store.latest_public_notes(&ids).await?;
+    let mut items = Vec::with_capacity(shown.len());
+    for r in shown {
+        let note = notes.get(&r.id).map(String::as_str);
+        items.push(request(state, viewer, r, note, &routing, &names, english));
     }
     Ok(Doc::ok("service_requests", Val::List("request", items)))
 }
@@ -260,23 +264,22 @@ async fn one_report(state: &AppState, id: &str, query: &str) -> Answer {
     render_list(state, &viewer, &[report], q.get("lang") == Some("en")).await
 }
 
-/// One request's fields. No reporter data; a description holding personal
-/// data is withheld from the public.
-async fn request(
+/// One request's fields, with its latest public note. No reporter data; a
+/// description holding personal data is withheld from the public.
+fn request(
     state: &AppState,
     viewer: &Viewer,
     r: &Report,
+    note: Option<&str>,
     routing: &Routing,
     names: &Arc<Names>,
     english: bool,
-) -> Result<Val, Error> {
+) -> Val {
     let t = state.translations.get(if english { Lang::En } else { Lang::Sv });
     let category = routing.category(&r.category);
-    let note =
-        state.store.report_updates(r.id).await?.into_iter().rev().find(|u| u.public && !u.note.is_empty());
     let state_name = t.get(r.state.key());
     let status_notes = match note {
-        Some(u) => format!("{state_name}: {}", u.note),
+        Some(note) => format!("{state_name}: {note}"),
         None => state_name.to_owned(),
     };
     let own = matches!(viewer, Viewer::Partner(p) if *p == r.responsible);
@@ -289,7 +292,7 @@ async fn request(
     };
     let address = r.place.as_ref().and_then(|p| names.area(p)).or_else(|| names.area(&r.area));
     let num = |v: Option<f64>| v.map_or(Val::Null, Val::Num);
-    Ok(Val::Obj(vec![
+    Val::Obj(vec![
         ("service_request_id", Val::s(r.id.to_string())),
         ("status", Val::s(r.state.open311_status())),
         ("status_notes", Val::s(status_notes)),
@@ -306,5 +309,5 @@ async fn request(
         ("lat", num(r.position.map(|p| p.lat))),
         ("long", num(r.position.map(|p| p.lon))),
         ("media_url", Val::s("")),
-    ]))
+    ])
 }
