@@ -4,15 +4,16 @@
 //! the live records and the kept figures of deleted ones.
 //!
 //! Small numbers are protected: a count below [`MIN_COUNT`] is shown as
-//! "< 5", no share or median is computed on fewer than [`MIN_COUNT`], and
-//! when only one sex group of an area would be hidden, the next smallest is
-//! hidden too, so that it cannot be found by subtraction from the total.
+//! "< 5", no share or median is computed on fewer than [`MIN_COUNT`], and the
+//! public outputs' disclosure control hides more groups where a hidden one
+//! could otherwise be found by subtraction from the total.
 
 use super::view::{area_name, district_areas, html, layout, store_error};
 use crate::AppState;
 use crate::ctx::Ctx;
 use crate::i18n::Lang;
 use crate::pages::{Layout, stockholm};
+use crate::results::suppress::{Shown, protect_line};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -22,7 +23,7 @@ use std::collections::BTreeMap;
 use trygg_core::{Code, Invalid, Period, Sex, TalkFigures};
 
 /// The smallest count shown, and the smallest base a share or median is computed on.
-pub const MIN_COUNT: i64 = 5;
+pub const MIN_COUNT: i64 = crate::results::suppress::THRESHOLD;
 
 /// The groups of each area: everyone, then by sex.
 const GROUPS: [&str; 4] =
@@ -121,19 +122,14 @@ fn lines(area: &str, groups: &[TalkFigures; 4], lang: Lang) -> Vec<Line> {
         .collect()
 }
 
-/// Which of (all, girls, boys, other) to hide: every count below
-/// [`MIN_COUNT`]; and if exactly one sex group is hidden while the total is
-/// shown, the smallest other sex group too.
+/// Which of (all, girls, boys, other) to hide: the sex groups are a line
+/// whose total (all) is published too, so the disclosure control of the
+/// public outputs applies ([`crate::results::suppress`]): every count below
+/// [`MIN_COUNT`], and as many others as it takes that none can be derived.
 fn hidden(counts: &[i64; 4]) -> [bool; 4] {
-    let mut hide = counts.map(|n| n < MIN_COUNT);
-    let hidden_groups = hide[1..].iter().filter(|h| **h).count();
-    if !hide[0] && hidden_groups == 1 {
-        let next = (1..4).filter(|&i| !hide[i]).min_by_key(|&i| counts[i]);
-        if let Some(i) = next {
-            hide[i] = true;
-        }
-    }
-    hide
+    let (groups, total) = protect_line(&counts[1..], true, MIN_COUNT);
+    let total = total.is_some_and(Shown::is_hidden);
+    [total, groups[0].is_hidden(), groups[1].is_hidden(), groups[2].is_hidden()]
 }
 
 /// A share or median, or a dash when hidden or on fewer than [`MIN_COUNT`].
