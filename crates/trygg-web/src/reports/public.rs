@@ -9,14 +9,13 @@ mod photos;
 
 use crate::ctx::Ctx;
 use crate::i18n::Lang;
-use crate::pages::{Layout, role_key};
+use crate::pages::Layout;
 use crate::routes::{EVERYONE, Entry, Guard, route};
 use askama::Template;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
-use trygg_core::Role;
 
 /// The largest request body the report form accepts, in bytes (all photos
 /// and fields together); a larger one is refused with 413 and nothing stored.
@@ -39,16 +38,7 @@ pub fn routes() -> Vec<Entry> {
 
 /// The shared layout for a public page.
 fn layout<'a>(ctx: &'a Ctx, title: String) -> Layout<'a> {
-    let t = ctx.t();
-    Layout {
-        title,
-        user: ctx.user.as_ref(),
-        role_name: t.get(role_key(ctx.role())),
-        csrf: &ctx.csrf,
-        path: &ctx.path,
-        is_admin: ctx.role() == Role::Admin,
-        t,
-    }
+    Layout::new(ctx, ctx.t(), &title)
 }
 
 /// Whether the page is in English.

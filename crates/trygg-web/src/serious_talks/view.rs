@@ -4,7 +4,7 @@
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::i18n::Tr;
-use crate::pages::{Layout, role_key, stockholm};
+use crate::pages::{Layout, stockholm};
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
@@ -56,15 +56,7 @@ pub fn is_current(a: &Area) -> bool {
 
 /// The layout of a serious-talk page.
 pub fn layout<'a>(ctx: &'a Ctx, t: Tr<'a>, title: &str) -> Layout<'a> {
-    Layout {
-        title: title.to_owned(),
-        user: ctx.user.as_ref(),
-        role_name: t.get(role_key(ctx.role())),
-        csrf: &ctx.csrf,
-        path: &ctx.path,
-        is_admin: ctx.role() == Role::Admin,
-        t,
-    }
+    Layout::new(ctx, t, title)
 }
 
 /// Renders a template, or a logged 500.

@@ -5,12 +5,12 @@
 use crate::ctx::Ctx;
 use crate::error::PageError;
 use crate::i18n::Tr;
-use crate::pages::{Layout, role_key};
+use crate::pages::Layout;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use std::collections::HashMap;
-use trygg_core::{Area, AreaLevel, Code, Date, LatLon, Polygon, Role};
+use trygg_core::{Area, AreaLevel, Code, Date, LatLon, Polygon};
 use trygg_report::map::{MapPoint, MapShape, MapSpec, render_svg};
 use trygg_store::{Category, Report, Store, StoreError};
 
@@ -23,15 +23,7 @@ const M_PER_DEG: f64 = 111_320.0;
 
 /// The shared layout for a staff page.
 pub fn layout<'a>(ctx: &'a Ctx, t: Tr<'a>, title: &str) -> Layout<'a> {
-    Layout {
-        title: title.to_owned(),
-        user: ctx.user.as_ref(),
-        role_name: t.get(role_key(ctx.role())),
-        csrf: &ctx.csrf,
-        path: &ctx.path,
-        is_admin: ctx.role() == Role::Admin,
-        t,
-    }
+    Layout::new(ctx, t, title)
 }
 
 /// Renders a template, or a logged 500.
