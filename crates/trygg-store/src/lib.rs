@@ -178,6 +178,18 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// SHA-256 of `s` as lower-case hex: how secrets (follow-link tokens,
+/// partner keys) are stored.
+pub(crate) fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex(&Sha256::digest(s.as_bytes()))
+}
+
+/// `n` random bytes from the OS generator, as hex: a fresh secret.
+pub(crate) fn random_hex<const N: usize>() -> String {
+    hex(&rand::random::<[u8; N]>())
+}
+
 /// Milliseconds since the Unix epoch, now.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()

@@ -2,8 +2,7 @@
 //! responsibility zones, partners' notification addresses and Open311 keys.
 
 use crate::areas::{boundary_from_json, boundary_to_json};
-use crate::{OptF64, Result, Store, StoreError, now_ms, parse};
-use sha2::{Digest, Sha256};
+use crate::{OptF64, Result, Store, StoreError, now_ms, parse, sha256_hex};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use trygg_core::{Code, Deadline, Email, Invalid, PartnerKind, Polygon};
@@ -217,13 +216,12 @@ impl Store {
     /// Creates an Open311 API key for a partner, records it in the audit log
     /// and returns the key. Only its hash is stored: the key is shown once.
     pub async fn create_partner_key(&self, actor: &str, partner: &Code, label: &str) -> Result<String> {
-        let bytes: [u8; 24] = rand::random();
-        let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        let key = crate::random_hex::<24>();
         sqlx::query(
             "INSERT INTO partner_keys (partner, key_hash, label, created_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(partner.as_str())
-        .bind(key_hash(&key))
+        .bind(sha256_hex(&key))
         .bind(label)
         .bind(now_ms())
         .execute(&self.pool)
@@ -242,7 +240,7 @@ impl Store {
     pub async fn partner_for_key(&self, key: &str) -> Result<Option<Code>> {
         let code: Option<String> =
             sqlx::query_scalar("SELECT partner FROM partner_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-                .bind(key_hash(key))
+                .bind(sha256_hex(key))
                 .fetch_optional(&self.pool)
                 .await?;
         code.map(|c| Code::new(&c).map_err(StoreError::from)).transpose()
@@ -262,10 +260,6 @@ impl Store {
         self.audit(actor, "partner_key.revoke", &format!("partner:{partner}"), label).await?;
         Ok(n)
     }
-}
-
-fn key_hash(key: &str) -> String {
-    Sha256::digest(key.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn category_from_row(row: &AnyRow) -> Result<Category> {

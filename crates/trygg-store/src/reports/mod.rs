@@ -17,8 +17,7 @@ pub(crate) use routing::RoutingCache;
 pub use routing::{Destination, ROUTING_TTL_MS, Routing};
 pub use workflow::Change;
 
-use crate::{OptF64, Result, Store, StoreError, mail, now_ms, parse};
-use sha2::{Digest, Sha256};
+use crate::{OptF64, Result, Store, StoreError, mail, now_ms, parse, sha256_hex};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use trygg_core::{Code, Email, Invalid, LatLon, ReportState, ReporterKind, contains_identity_number};
@@ -203,11 +202,6 @@ pub struct Recipient {
     pub email: String,
 }
 
-/// SHA-256 of a follow-link token, hex.
-pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The columns every report query reads.
 pub(crate) const REPORT_COLUMNS: &str = "r.id, r.category, r.lat, r.lon, r.place, r.area, r.seen_at, \
      r.description, r.reporter_kind, r.reporter_user, r.reporter_partner, r.reporter_role, r.reporter_email, \
@@ -268,10 +262,7 @@ impl Store {
             category.deadline.due(jiff::Timestamp::from_millisecond(now).map_err(|_| {
                 Invalid::new("created_at", &now.to_string(), "an instant in epoch milliseconds")
             })?);
-        let token = {
-            let bytes: [u8; 32] = rand::random();
-            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-        };
+        let token = crate::random_hex::<32>();
         let mut tx = self.begin_write().await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO reports (category, lat, lon, place, area, seen_at, description, reporter_kind, \
@@ -295,7 +286,7 @@ impl Store {
         .bind(dest.zone.as_str())
         .bind(due_at.as_millisecond())
         .bind(now)
-        .bind(token_hash(&token))
+        .bind(sha256_hex(&token))
         .bind(&new.source)
         .fetch_one(&mut *tx)
         .await?;
@@ -345,7 +336,7 @@ impl Store {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REPORT_COLUMNS} FROM reports r WHERE r.token_hash = $1"
         )))
-        .bind(token_hash(token))
+        .bind(sha256_hex(token))
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(report_from_row).transpose()
