@@ -65,7 +65,8 @@ fn mean_hours_to_fix(partner: &str) -> f64 {
     }
 }
 
-fn pick<'a>(rng: &mut SeededRng, items: &'a [(&'a str, u32)]) -> &'a str {
+/// One of `items`, drawn with probability proportional to its weight.
+fn pick<'a, T>(rng: &mut SeededRng, items: &'a [(T, u32)]) -> &'a T {
     let total: u32 = items.iter().map(|(_, w)| w).sum();
     let mut x = rng.below(total as usize) as u32;
     for (item, w) in items {
@@ -74,7 +75,7 @@ fn pick<'a>(rng: &mut SeededRng, items: &'a [(&'a str, u32)]) -> &'a str {
         }
         x -= w;
     }
-    items[0].0
+    &items[0].0
 }
 
 fn exponential(rng: &mut SeededRng, mean: f64) -> f64 {
@@ -91,21 +92,19 @@ pub async fn make(store: &Store) -> Result<usize> {
     let routing = store.routing().await?;
     let mut rng = SeededRng::new(2025);
     let now = now_ms();
-    let hour_weights: Vec<(String, u32)> =
-        HOURS.iter().enumerate().map(|(h, w)| (h.to_string(), *w)).collect();
-    let hour_refs: Vec<(&str, u32)> = hour_weights.iter().map(|(h, w)| (h.as_str(), *w)).collect();
+    let hours: Vec<(i64, u32)> = (0..).zip(HOURS).collect();
     let mut made = 0;
     let mut last_by_category: std::collections::HashMap<String, i64> = Default::default();
     for _ in 0..DEMO_REPORTS {
-        let place = Code::new(pick(&mut rng, PLACES))?;
+        let place = Code::new(pick::<&str>(&mut rng, PLACES))?;
         let Some((centre, _)) = routing.place(&place) else { continue };
         let position = centre.offset(exponential(&mut rng, 90.0).min(400.0), rng.uniform() * 360.0);
-        let category = pick(&mut rng, CATEGORIES);
+        let category = *pick(&mut rng, CATEGORIES);
         // Spread over the last 365 days, a little more in recent months.
         let days_ago = 365.0 * rng.uniform().powf(1.2);
         let day_start = now - (days_ago as i64) * 86_400_000;
         let day_start = day_start - day_start.rem_euclid(86_400_000);
-        let hour: i64 = pick(&mut rng, &hour_refs).parse()?;
+        let hour = *pick(&mut rng, &hours);
         let seen_at =
             (day_start + hour * 3_600_000 + rng.below(3_600_000) as i64 - 3_600_000).min(now - 600_000);
         let created_at = (seen_at + exponential(&mut rng, 40.0 * 60_000.0) as i64).min(now - 60_000);
