@@ -64,12 +64,12 @@ pub(super) struct Rapid {
 
 /// Parses "24 hours" or "2 working days".
 pub fn parse_deadline(s: &str) -> Result<Deadline, String> {
-    let expected = || format!("deadline {s:?}: expected \"N hours\" or \"N working days\"");
+    let expected = || format!("deadline {s:?}: expected \"N hours\" (1–8760) or \"N working days\" (1–260)");
     let (n, unit) = s.trim().split_once(' ').ok_or_else(expected)?;
     let n: u32 = n.parse().map_err(|_| expected())?;
     match unit.trim() {
-        "hour" | "hours" if n > 0 => Ok(Deadline::Hours(n)),
-        "working day" | "working days" if n > 0 => Ok(Deadline::WorkingDays(n)),
+        "hour" | "hours" if (1..=8760).contains(&n) => Ok(Deadline::Hours(n)),
+        "working day" | "working days" if (1..=260).contains(&n) => Ok(Deadline::WorkingDays(n)),
         _ => Err(expected()),
     }
 }
@@ -213,6 +213,7 @@ mod tests {
         assert_eq!(parse_deadline("1 working day"), Ok(Deadline::WorkingDays(1)));
         assert!(parse_deadline("2 days").unwrap_err().contains("working days"));
         assert!(parse_deadline("0 hours").is_err());
+        assert!(parse_deadline("4000000000 working days").is_err());
         assert!(parse_deadline("soon").is_err());
     }
 }

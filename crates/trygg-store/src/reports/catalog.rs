@@ -65,6 +65,12 @@ impl Zone {
     }
 }
 
+/// The longest deadline in hours (a year): longer ones are mistakes, and
+/// would reach past the calendar's range.
+pub const MAX_DEADLINE_HOURS: i64 = 8760;
+/// The longest deadline in working days (a year).
+pub const MAX_DEADLINE_WORKING_DAYS: i64 = 260;
+
 const CATEGORY_COLUMNS: &str = "code, parent, name_sv, name_en, description, deadline_hours, \
      deadline_working_days, responsible_kind, public, police, duplicate_radius_m, position";
 
@@ -75,6 +81,16 @@ impl Store {
             Deadline::Hours(h) => (Some(i64::from(h)), None),
             Deadline::WorkingDays(d) => (None, Some(i64::from(d))),
         };
+        if hours.is_some_and(|h| !(1..=MAX_DEADLINE_HOURS).contains(&h))
+            || days.is_some_and(|d| !(1..=MAX_DEADLINE_WORKING_DAYS).contains(&d))
+        {
+            return Err(Invalid::new(
+                "deadline",
+                &format!("{:?}", c.deadline),
+                format!("1–{MAX_DEADLINE_HOURS} hours or 1–{MAX_DEADLINE_WORKING_DAYS} working days"),
+            )
+            .into());
+        }
         if !(c.duplicate_radius_m.is_finite() && c.duplicate_radius_m >= 0.0) {
             let shown = c.duplicate_radius_m.to_string();
             return Err(Invalid::new("duplicate_radius_m", &shown, "a distance in metres ≥ 0").into());

@@ -161,6 +161,9 @@ async fn bad_reports_are_refused_and_store_nothing(store: Store) {
     let mut nowhere = report("klotter-ovrigt", CENTRE);
     nowhere.position = None;
     assert_eq!(invalid(store.create_report(&nowhere).await).field, "position");
+    let endless = category("evig", Some("klotter"), Deadline::WorkingDays(4_000_000_000), true);
+    let err = store.upsert_category(&endless).await.unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(ref e) if e.field == "deadline"), "{err}");
     let mut future = report("klotter-ovrigt", CENTRE);
     future.seen_at = now_ms() + 86_400_000;
     assert_eq!(invalid(store.create_report(&future).await).field, "seen_at");
