@@ -147,6 +147,40 @@ pub struct EventQuery {
     pub to: Option<i64>,
     /// At most this many, newest first.
     pub limit: Option<i64>,
+    /// Only events of this source (for counts and points).
+    pub source: Option<String>,
+}
+
+/// A positioned event, as the analyses read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventPoint {
+    /// The source, e.g. `polisen`.
+    pub source: String,
+    /// When, epoch ms.
+    pub occurred_at: i64,
+    /// The category as the source names it.
+    pub category: String,
+    /// Latitude, WGS84.
+    pub lat: f64,
+    /// Longitude, WGS84.
+    pub lon: f64,
+    /// The area it was placed in.
+    pub area: Option<Code>,
+}
+
+/// `{select} WHERE <time and area filter of q>{tail}`: `$1`/`$2` are the
+/// time bounds, `$3` the source, `$4…` the areas (returned in binding order).
+fn filtered<'q>(q: &'q EventQuery, select: &str, tail: &str) -> (String, Vec<&'q str>) {
+    let mut sql = format!(
+        "{select} WHERE ($1 IS NULL OR occurred_at >= $1) AND ($2 IS NULL OR occurred_at < $2) \
+         AND ($3 IS NULL OR source = $3)"
+    );
+    if !q.areas.is_empty() {
+        let slots: Vec<String> = (0..q.areas.len()).map(|i| format!("${}", i + 4)).collect();
+        let _ = write!(sql, " AND area IN ({})", slots.join(", "));
+    }
+    sql.push_str(tail);
+    (sql, q.areas.iter().map(Code::as_str).collect())
 }
 
 /// The columns every event query reads.
@@ -370,14 +404,63 @@ impl Store {
 
     /// Event counts per category for `q` (its limit is ignored), largest first.
     pub async fn event_counts(&self, q: &EventQuery) -> Result<Vec<(String, i64)>> {
-        let all = self.events(&EventQuery { limit: None, ..q.clone() }).await?;
-        let mut counts: HashMap<String, i64> = HashMap::new();
-        for e in all {
-            *counts.entry(e.event.category).or_default() += 1;
+        let (sql, areas) = filtered(q, "SELECT category, COUNT(*) AS n FROM events", " GROUP BY category");
+        let mut query =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(q.from).bind(q.to).bind(q.source.as_deref());
+        for a in areas {
+            query = query.bind(a);
         }
-        let mut out: Vec<(String, i64)> = counts.into_iter().collect();
+        let mut out: Vec<(String, i64)> = query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("category")?, r.try_get("n")?)))
+            .collect::<Result<_>>()?;
         out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         Ok(out)
+    }
+
+    /// The positioned events of `q` (its limit is ignored) as light points
+    /// for the analyses, oldest first: events placed only by text or at
+    /// municipality level have no position and are not among them.
+    pub async fn event_points(&self, q: &EventQuery) -> Result<Vec<EventPoint>> {
+        let (sql, areas) = filtered(
+            q,
+            "SELECT source, occurred_at, category, lat, lon, area FROM events",
+            " AND lat IS NOT NULL AND lon IS NOT NULL ORDER BY occurred_at, id",
+        );
+        let mut query =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(q.from).bind(q.to).bind(q.source.as_deref());
+        for a in areas {
+            query = query.bind(a);
+        }
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let area: Option<String> = r.try_get("area")?;
+                Ok(EventPoint {
+                    source: r.try_get("source")?,
+                    occurred_at: r.try_get("occurred_at")?,
+                    category: r.try_get("category")?,
+                    lat: r.try_get("lat")?,
+                    lon: r.try_get("lon")?,
+                    area: area
+                        .as_deref()
+                        .map(Code::new)
+                        .transpose()
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
+    /// The sources that have events, e.g. `polisen`.
+    pub async fn event_sources(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT DISTINCT source FROM events ORDER BY source")
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// The latest imports, newest first.

@@ -16,6 +16,7 @@ mod migrate;
 mod org;
 mod reports;
 mod serious_talks;
+mod snapshots;
 mod statistics;
 mod strategy;
 mod users;
@@ -25,7 +26,9 @@ pub mod testing;
 
 pub use audit::{AuditEntry, AuditVerification};
 pub use error::StoreError;
-pub use events::{AreaMethod, Event, EventImport, EventQuery, ImportMeta, ImportRun, NewEvent, hex};
+pub use events::{
+    AreaMethod, Event, EventImport, EventPoint, EventQuery, ImportMeta, ImportRun, NewEvent, hex,
+};
 pub use mail::OutgoingMail;
 pub use migrate::SCHEMA_VERSION;
 pub use reports::{
@@ -34,6 +37,7 @@ pub use reports::{
     Reporter, Routing, Zone, check_description, check_week,
 };
 pub use serious_talks::{TalkAggregate, TalkQuery};
+pub use snapshots::{NewSnapshot, Snapshot, SnapshotInfo};
 pub use statistics::{CrimeCount, PopulationCount, SurveyValue};
 pub use users::{NewAccount, NewUser, Session, User};
 

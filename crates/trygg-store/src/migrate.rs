@@ -37,6 +37,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_serious_talks.sql"),
         include_str!("../migrations/postgres/0005_serious_talks.sql"),
     ),
+    (
+        6,
+        "report_snapshots",
+        include_str!("../migrations/sqlite/0006_report_snapshots.sql"),
+        include_str!("../migrations/postgres/0006_report_snapshots.sql"),
+    ),
 ];
 
 /// The schema version this binary brings.

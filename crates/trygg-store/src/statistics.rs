@@ -362,6 +362,83 @@ impl Store {
     }
 }
 
+/// `{select} WHERE area IN ($1, …){order}` for `areas` (at least one slot).
+fn in_areas(select: &str, areas: &[Code], order: &str) -> String {
+    let slots: Vec<String> = (1..=areas.len().max(1)).map(|i| format!("${i}")).collect();
+    format!("{select} WHERE area IN ({}){order}", slots.join(", "))
+}
+
+impl Store {
+    /// Reported-crime counts matched to any of `areas`, from every source, as
+    /// `(source, count)`.
+    pub async fn crime_counts_in(&self, areas: &[Code]) -> Result<Vec<(String, CrimeCount)>> {
+        let sql = in_areas(
+            "SELECT source, region, area, period, crime_type, count FROM crime_counts",
+            areas,
+            " ORDER BY source, region, period, crime_type",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in areas {
+            q = q.bind(a.as_str());
+        }
+        if areas.is_empty() {
+            q = q.bind("");
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let count = CrimeCount {
+                    region: r.try_get("region")?,
+                    area: area_of(r)?,
+                    period: r.try_get("period")?,
+                    crime_type: r.try_get("crime_type")?,
+                    count: r.try_get("count")?,
+                };
+                Ok((r.try_get("source")?, count))
+            })
+            .collect()
+    }
+
+    /// Population counts matched to any of `areas`, from every source, as `(source, count)`.
+    pub async fn population_in(&self, areas: &[Code]) -> Result<Vec<(String, PopulationCount)>> {
+        let sql = in_areas(
+            "SELECT source, region, area, year, sex, age, persons FROM population",
+            areas,
+            " ORDER BY source, region, year, sex, age",
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in areas {
+            q = q.bind(a.as_str());
+        }
+        if areas.is_empty() {
+            q = q.bind("");
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let count = PopulationCount {
+                    region: r.try_get("region")?,
+                    area: area_of(r)?,
+                    year: year_of(r, "year")?,
+                    sex: r.try_get("sex")?,
+                    age: r.try_get("age")?,
+                    persons: r.try_get("persons")?,
+                };
+                Ok((r.try_get("source")?, count))
+            })
+            .collect()
+    }
+
+    /// The names of the surveys that have values.
+    pub async fn surveys(&self) -> Result<Vec<String>> {
+        Ok(sqlx::query_scalar("SELECT DISTINCT survey FROM survey_values ORDER BY survey")
+            .fetch_all(&self.pool)
+            .await?)
+    }
+}
+
 impl Store {
     /// Replaces the boundaries of existing areas in one transaction, with
     /// provenance; an area whose boundary is already the same is counted as

@@ -93,6 +93,7 @@ async fn events_are_queried_by_area_and_time(store: Store) {
         from,
         to,
         limit: None,
+        source: None,
     };
     assert_eq!(store.events(&q(&["tensta"], None, None)).await.unwrap().len(), 2);
     assert_eq!(store.events(&q(&["tensta", "stockholm"], Some(2_000), None)).await.unwrap().len(), 2);
@@ -101,6 +102,10 @@ async fn events_are_queried_by_area_and_time(store: Store) {
         store.event_counts(&q(&["tensta"], None, None)).await.unwrap(),
         vec![("Skadegörelse".to_owned(), 2)]
     );
+    let by_source = |source: &str| EventQuery { source: Some(source.into()), ..q(&[], None, None) };
+    assert_eq!(store.event_counts(&by_source("polisen")).await.unwrap().len(), 1);
+    assert!(store.event_counts(&by_source("other")).await.unwrap().is_empty());
+    assert_eq!(store.event_sources().await.unwrap(), ["polisen"]);
 }
 
 async fn an_import_that_fails_leaves_nothing_behind(store: Store) {

@@ -8,5 +8,6 @@ mod org;
 mod reports;
 mod schema;
 mod serious_talks;
+mod snapshots;
 mod statistics;
 mod users;
