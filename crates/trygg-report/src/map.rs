@@ -9,6 +9,7 @@
 //! that the SVG is legible where no stylesheet applies (a PDF, an image
 //! viewer); any CSS rule on those classes overrides them.
 
+use crate::chart::text_width;
 use std::fmt::{self, Write};
 use trygg_analysis::projection::TransverseMercator;
 use trygg_core::{LatLon, Polygon};
@@ -41,8 +42,39 @@ pub struct MapPoint<'a> {
     pub show_label: bool,
 }
 
+/// A grid cell: a rectangle in SWEREF 99 TM metres (EPSG:3006), the
+/// analysis grid's coordinates, drawn under the areas' outlines.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct MapCell {
+    /// West edge (easting), metres.
+    pub x0: f64,
+    /// South edge (northing), metres.
+    pub y0: f64,
+    /// East edge (easting), metres.
+    pub x1: f64,
+    /// North edge (northing), metres.
+    pub y1: f64,
+    /// Classes added beside `cell`, space separated. `density-1`…`density-5`
+    /// get a light-to-dark fill by default, `hot` a thick dark outline and a
+    /// hatch, so that both read in greyscale; other classes are left to CSS.
+    pub class: String,
+    /// The tooltip, e.g. "12 events".
+    pub title: Option<String>,
+}
+
+/// One entry of the map's legend: a swatch drawn like the class, and its text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LegendItem {
+    /// The class the swatch shows. A cell class (`density-N`, `hot`) gives a
+    /// cell swatch, a class some point has gives a point swatch, any other an
+    /// area swatch; each with the class's classes, so page CSS applies to it too.
+    pub class: String,
+    /// The text beside the swatch.
+    pub label: String,
+}
+
 /// What to draw: everything a map needs, as plain data.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct MapSpec<'a> {
     /// Prefix for element ids; must be unique on the page, e.g. `map-overview`.
     /// Characters other than ASCII letters, digits, `-` and `_` become `-`.
@@ -55,8 +87,20 @@ pub struct MapSpec<'a> {
     pub shapes: Vec<MapShape<'a>>,
     /// Points, drawn on top of the areas.
     pub points: Vec<MapPoint<'a>>,
-    /// Width in pixels; the height follows from the extent (at most the width).
+    /// Width in pixels; the height follows from the extent (at most the width),
+    /// plus the legend and scale bar below the map.
     pub width: u32,
+    /// Grid cells, drawn under the areas; they count in the fitted extent.
+    pub cells: Vec<MapCell>,
+    /// Draw the areas as outlines only (no fill), so that cells under them show.
+    /// The root then also has the class `outline-only` for page CSS.
+    pub outline_only: bool,
+    /// Legend entries, drawn below the map.
+    pub legend: Vec<LegendItem>,
+    /// Draw a north arrow in the top right corner.
+    pub north_arrow: bool,
+    /// Draw a scale bar of a round length (100 m, 200 m, 500 m, 1 km, …) below the map.
+    pub scale_bar: bool,
 }
 
 /// Renders the map as a standalone SVG document fragment.
@@ -94,14 +138,20 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
         })
         .collect();
     let points: Vec<Xy> = spec.points.iter().map(|p| project(&p.at)).collect();
-    let frame = Frame::fit(shapes.iter().flatten().flatten().flatten().chain(&points).copied(), spec.width);
+    let corners = spec.cells.iter().flat_map(|c| [(c.x0, c.y0), (c.x1, c.y1)]);
+    let frame = Frame::fit(
+        shapes.iter().flatten().flatten().flatten().chain(&points).copied().chain(corners),
+        spec.width,
+    );
 
     let id = html_id(spec.id);
+    let footer = footer(spec, &frame, &id)?;
     let role = if spec.shapes.iter().any(|s| s.href.is_some()) { "group" } else { "img" };
-    let (w, h) = (Num(frame.width), Num(frame.height));
+    let (w, h) = (Num(frame.width), Num(frame.height + footer.height));
+    let class = if spec.outline_only { "map outline-only" } else { "map" };
     write!(
         out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" class="map" role="{role}" aria-labelledby="{id}-title {id}-desc">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" class="{class}" role="{role}" aria-labelledby="{id}-title {id}-desc">"#
     )?;
     write!(
         out,
@@ -109,10 +159,20 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
         escape(spec.title),
         escape(spec.description)
     )?;
+    let hot = spec.cells.iter().any(|c| is_hot(&c.class)) || spec.legend.iter().any(|l| is_hot(&l.class));
+    if hot {
+        write!(
+            out,
+            r##"<defs><pattern id="{id}-hatch" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="2" height="8" fill="#000000"/><rect x="2" width="2" height="8" fill="#ffffff"/></pattern></defs>"##
+        )?;
+    }
+    write_cells(out, spec, &frame, &id)?;
 
-    out.push_str(
-        r##"<g class="areas" fill="#e9ecef" stroke="#495057" stroke-width="1" fill-rule="evenodd">"##,
-    );
+    let fill = if spec.outline_only { "none" } else { "#e9ecef" };
+    write!(
+        out,
+        r##"<g class="areas" fill="{fill}" stroke="#495057" stroke-width="1" fill-rule="evenodd">"##
+    )?;
     for (shape, rings) in spec.shapes.iter().zip(&shapes) {
         let title = escape(shape.label);
         if let Some(href) = shape.href {
@@ -127,11 +187,31 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
     }
     out.push_str("</g>");
 
-    out.push_str(r##"<g class="labels" aria-hidden="true" fill="#212529" font-family="sans-serif" font-size="12" text-anchor="middle">"##);
+    // Over grid cells, labels get a white halo (a stroke painted under the fill).
+    let halo = if spec.cells.is_empty() {
+        ""
+    } else {
+        r##" stroke="#ffffff" stroke-width="3" paint-order="stroke""##
+    };
+    write!(
+        out,
+        r##"<g class="labels" aria-hidden="true" fill="#212529" font-family="sans-serif" font-size="12" text-anchor="middle"{halo}>"##
+    )?;
     for (shape, rings) in spec.shapes.iter().zip(&shapes) {
         if let Some((x, y)) =
             label_point(rings).map(|p| frame.px(p)).filter(|p| p.0.is_finite() && p.1.is_finite())
         {
+            // Kept inside the map, so that a label near the edge is not cut off.
+            let half = text_width(shape.label, LABEL_SIZE) / 2.0;
+            let x = if 2.0 * half + 4.0 >= frame.width {
+                frame.width / 2.0
+            } else {
+                x.clamp(half + 2.0, frame.width - half - 2.0)
+            };
+            let y = y.clamp(
+                LABEL_SIZE / 2.0 + 2.0,
+                (frame.height - LABEL_SIZE / 2.0 - 2.0).max(LABEL_SIZE / 2.0 + 2.0),
+            );
             write!(
                 out,
                 r#"<text class="label" x="{}" y="{}" dy="0.35em">{}</text>"#,
@@ -150,6 +230,7 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
             continue;
         }
         let (label, class, r) = (escape(point.label), classes(point.class), Num(POINT_RADIUS));
+        let halo = if halo.is_empty() { r#" stroke="none""# } else { halo };
         write!(
             out,
             r#"<circle class="point{class}" cx="{}" cy="{}" r="{r}"><title>{label}</title></circle>"#,
@@ -157,15 +238,240 @@ fn write_svg(spec: &MapSpec, out: &mut String) -> fmt::Result {
             Num(y)
         )?;
         if point.show_label {
-            let (lx, ly) = (Num(x + POINT_RADIUS + 2.0), Num(y));
+            // Right of the circle, or left of it where the right edge would cut the text.
+            let w = text_width(point.label, POINT_LABEL_SIZE);
+            let right = x + POINT_RADIUS + 2.0;
+            let (lx, anchor) = if right + w > frame.width - 2.0 && x - POINT_RADIUS - 2.0 - w >= 2.0 {
+                (x - POINT_RADIUS - 2.0, r#" text-anchor="end""#)
+            } else {
+                (right, "")
+            };
+            let ly = y.clamp(
+                POINT_LABEL_SIZE / 2.0 + 2.0,
+                (frame.height - POINT_LABEL_SIZE / 2.0 - 2.0).max(POINT_LABEL_SIZE / 2.0 + 2.0),
+            );
             write!(
                 out,
-                r#"<text class="point-label" aria-hidden="true" stroke="none" x="{lx}" y="{ly}" dy="0.35em">{label}</text>"#
+                r#"<text class="point-label" aria-hidden="true"{halo} x="{}" y="{}" dy="0.35em"{anchor}>{label}</text>"#,
+                Num(lx),
+                Num(ly)
             )?;
         }
     }
-    out.push_str("</g></svg>");
+    out.push_str("</g>");
+    if spec.north_arrow {
+        write_north_arrow(out, &frame)?;
+    }
+    out.push_str(&footer.svg);
+    out.push_str("</svg>");
     Ok(())
+}
+
+/// Font size of area labels, pixels.
+const LABEL_SIZE: f64 = 12.0;
+/// Font size of point labels and the legend, pixels.
+const POINT_LABEL_SIZE: f64 = 11.0;
+/// Default fills of `density-1`…`density-5`: one ramp, light to dark (ColorBrewer OrRd).
+const DENSITY: [&str; 5] = ["#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000"];
+
+/// The default fill of a cell's classes: its density class's, if any.
+fn density_fill(class: &str) -> Option<&'static str> {
+    class.split_whitespace().find_map(|c| {
+        let n: usize = c.strip_prefix("density-")?.parse().ok()?;
+        DENSITY.get(n.checked_sub(1)?).copied()
+    })
+}
+
+/// Whether the classes include `hot`.
+fn is_hot(class: &str) -> bool {
+    class.split_whitespace().any(|c| c == "hot")
+}
+
+/// Whether the classes are those of a cell (a density class or `hot`).
+fn is_cell_class(class: &str) -> bool {
+    density_fill(class).is_some() || is_hot(class)
+}
+
+/// The cells, then the marks of the hot ones on top of all cells (so that no
+/// neighbour covers a thick outline).
+fn write_cells(out: &mut String, spec: &MapSpec, frame: &Frame, id: &str) -> fmt::Result {
+    if spec.cells.is_empty() {
+        return Ok(());
+    }
+    let rect = |c: &MapCell| {
+        let (a, b) = (frame.px((c.x0, c.y1)), frame.px((c.x1, c.y0)));
+        let (x, y, w, h) = (a.0.min(b.0), a.1.min(b.1), (b.0 - a.0).abs(), (b.1 - a.1).abs());
+        [x, y, w, h].iter().all(|v| v.is_finite()).then_some((x, y, w, h))
+    };
+    let title =
+        |c: &MapCell| c.title.as_deref().map(|t| format!("<title>{}</title>", escape(t))).unwrap_or_default();
+    out.push_str(r#"<g class="cells" stroke="none" shape-rendering="crispEdges">"#);
+    for cell in &spec.cells {
+        if let Some((x, y, w, h)) = rect(cell) {
+            let fill = density_fill(&cell.class).unwrap_or("none");
+            write!(
+                out,
+                r#"<rect class="cell{}" x="{}" y="{}" width="{}" height="{}" fill="{fill}">{}</rect>"#,
+                classes(&cell.class),
+                Num(x),
+                Num(y),
+                Num(w),
+                Num(h),
+                title(cell)
+            )?;
+        }
+    }
+    out.push_str("</g>");
+    if spec.cells.iter().any(|c| is_hot(&c.class)) {
+        write!(
+            out,
+            r##"<g class="hot-marks" fill="url(#{id}-hatch)" stroke="#000000" stroke-width="2.5">"##
+        )?;
+        for cell in spec.cells.iter().filter(|c| is_hot(&c.class)) {
+            if let Some((x, y, w, h)) = rect(cell) {
+                write!(
+                    out,
+                    r#"<rect class="hot-mark" x="{}" y="{}" width="{}" height="{}">{}</rect>"#,
+                    Num(x),
+                    Num(y),
+                    Num(w),
+                    Num(h),
+                    title(cell)
+                )?;
+            }
+        }
+        out.push_str("</g>");
+    }
+    Ok(())
+}
+
+/// A north arrow on a light backing in the top right corner.
+fn write_north_arrow(out: &mut String, frame: &Frame) -> fmt::Result {
+    let (cx, top) = (frame.width - 16.0, 4.0);
+    write!(
+        out,
+        r##"<g class="north-arrow" aria-hidden="true"><rect x="{}" y="{top}" width="20" height="38" rx="3" fill="#ffffff" fill-opacity="0.8"/><text x="{cx}" y="{}" text-anchor="middle" font-family="sans-serif" font-size="12" font-weight="bold" fill="#212529">N</text><path d="M{cx} {}L{} {}L{cx} {}Z" fill="#212529"/><path d="M{cx} {}L{} {}L{cx} {}Z" fill="#ffffff" stroke="#212529" stroke-width="1"/></g>"##,
+        Num(cx - 10.0),
+        Num(top + 13.0),
+        Num(top + 16.0),
+        Num(cx - 6.0),
+        Num(top + 36.0),
+        Num(top + 31.0),
+        Num(top + 16.0),
+        Num(cx + 6.0),
+        Num(top + 36.0),
+        Num(top + 31.0),
+    )
+}
+
+/// What goes below the map: the scale bar and the legend.
+struct Footer {
+    svg: String,
+    height: f64,
+}
+
+/// Lays out and writes the scale bar and the legend below the map.
+fn footer(spec: &MapSpec, frame: &Frame, id: &str) -> Result<Footer, fmt::Error> {
+    let mut svg = String::new();
+    let scale = spec.scale_bar.then(|| scale_bar(frame)).flatten();
+    if scale.is_none() && spec.legend.is_empty() {
+        return Ok(Footer { svg, height: 0.0 });
+    }
+    let (row_h, x0, x1) = (20.0, 8.0, frame.width - 8.0);
+    let top = frame.height + 2.0;
+    let (mut x, mut y) = (x0, top);
+    let mut place = |w: f64| {
+        if x > x0 && x + w > x1 {
+            (x, y) = (x0, y + row_h);
+        }
+        let at = (x, y);
+        x += w + 16.0;
+        at
+    };
+    svg.push_str(r##"<g class="map-footer" font-family="sans-serif" font-size="11" fill="#212529">"##);
+    if let Some((px, text)) = scale {
+        let (sx, sy) = place(px + 6.0 + text_width(&text, POINT_LABEL_SIZE));
+        let half = px / 2.0;
+        write!(
+            svg,
+            r##"<g class="scale-bar"><rect x="{0}" y="{1}" width="{2}" height="5" fill="#212529" stroke="#212529" stroke-width="1"/><rect x="{3}" y="{1}" width="{2}" height="5" fill="#ffffff" stroke="#212529" stroke-width="1"/><text x="{4}" y="{5}" dy="0.35em">{6}</text></g>"##,
+            Num(sx),
+            Num(sy + 7.5),
+            Num(half),
+            Num(sx + half),
+            Num(sx + px + 6.0),
+            Num(sy + 10.0),
+            escape(&text)
+        )?;
+    }
+    for item in &spec.legend {
+        let (lx, ly) = place(22.0 + text_width(&item.label, POINT_LABEL_SIZE));
+        write!(svg, r#"<g class="legend-item">"#)?;
+        let (sx, sy) = (Num(lx), Num(ly + 4.0));
+        if is_cell_class(&item.class) {
+            let fill = density_fill(&item.class).unwrap_or("none");
+            write!(
+                svg,
+                r##"<rect class="cell{}" x="{sx}" y="{sy}" width="16" height="12" fill="{fill}" stroke="#adb5bd" stroke-width="0.75"/>"##,
+                classes(&item.class)
+            )?;
+            if is_hot(&item.class) {
+                write!(
+                    svg,
+                    r##"<rect class="hot-mark" x="{sx}" y="{sy}" width="16" height="12" fill="url(#{id}-hatch)" stroke="#000000" stroke-width="2.5"/>"##
+                )?;
+            }
+        } else if spec.points.iter().any(|p| p.class.trim() == item.class.trim()) {
+            write!(
+                svg,
+                r##"<circle class="point{}" cx="{}" cy="{}" r="{}" fill="#c92a2a" stroke="#ffffff" stroke-width="1"/>"##,
+                classes(&item.class),
+                Num(lx + 8.0),
+                Num(ly + 10.0),
+                Num(POINT_RADIUS)
+            )?;
+        } else {
+            let fill = if spec.outline_only { "none" } else { "#e9ecef" };
+            write!(
+                svg,
+                r##"<rect class="area{}" x="{sx}" y="{sy}" width="16" height="12" fill="{fill}" stroke="#495057" stroke-width="1"/>"##,
+                classes(&item.class)
+            )?;
+        }
+        write!(
+            svg,
+            r#"<text x="{}" y="{}" dy="0.35em">{}</text></g>"#,
+            Num(lx + 22.0),
+            Num(ly + 10.0),
+            escape(&item.label)
+        )?;
+    }
+    svg.push_str("</g>");
+    Ok(Footer { svg, height: y - top + row_h + 6.0 })
+}
+
+/// The longest round length (10 m, 20 m, 50 m, 100 m, …, 1 km, 2 km, …) that
+/// takes at most a quarter of the map's width (and at most 160 pixels), as its
+/// length in pixels and its label; `None` when not even 10 m fits.
+fn scale_bar(frame: &Frame) -> Option<(f64, String)> {
+    let per_metre = frame.pixels_per_ground_metre();
+    if !(per_metre.is_finite() && per_metre > 0.0) {
+        return None;
+    }
+    let room = (frame.width / 4.0).min(160.0);
+    let mut best = None;
+    for exp in 1..8 {
+        for m in [1.0, 2.0, 5.0] {
+            let metres = m * 10f64.powi(exp);
+            if metres * per_metre <= room {
+                best = Some(metres);
+            }
+        }
+    }
+    let metres = best?;
+    let label =
+        if metres >= 1000.0 { format!("{}\u{a0}km", metres / 1000.0) } else { format!("{metres}\u{a0}m") };
+    Some((metres * per_metre, label))
 }
 
 /// The mapping from projected metres to pixels (y down).
@@ -204,6 +510,19 @@ impl Frame {
 
     fn px(&self, (x, y): Xy) -> Xy {
         (self.left + (x - self.x0) * self.scale, self.top + (self.y1 - y) * self.scale)
+    }
+
+    /// Pixels per metre on the ground at the middle of the map: the grid
+    /// scale times the transverse Mercator point scale factor
+    /// k = k0 · (1 + E² / (2 R²)), E the distance from the central meridian.
+    fn pixels_per_ground_metre(&self) -> f64 {
+        /// Earth's mean radius of curvature near 59° N, metres.
+        const R: f64 = 6_381_000.0;
+        let tm = TransverseMercator::SWEREF99_TM;
+        let centre_x = self.x0 + (self.width / 2.0 - self.left) / self.scale;
+        let e = (centre_x - tm.false_easting) / tm.k0;
+        let k = tm.k0 * (1.0 + e * e / (2.0 * R * R));
+        self.scale * k
     }
 }
 
@@ -283,7 +602,7 @@ fn ring_area(ring: &[Xy]) -> f64 {
 }
 
 /// A number rounded to one decimal, without a trailing `.0` or a `-0`.
-struct Num(f64);
+pub(crate) struct Num(pub(crate) f64);
 
 impl fmt::Display for Num {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -292,7 +611,7 @@ impl fmt::Display for Num {
 }
 
 /// An id made safe for `id` and `aria-labelledby`: ASCII letters, digits, `-`, `_`.
-fn html_id(s: &str) -> String {
+pub(crate) fn html_id(s: &str) -> String {
     let id: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' }).collect();
     if id.is_empty() { "map".to_owned() } else { id }
 }
@@ -305,12 +624,12 @@ fn classes(class: &str) -> String {
 
 /// Text escaped for XML content and attribute values; characters that XML
 /// 1.0 does not allow (most control characters) are dropped.
-fn escape(s: &str) -> Escaped<'_> {
+pub(crate) fn escape(s: &str) -> Escaped<'_> {
     Escaped(s)
 }
 
 /// See [`escape`].
-struct Escaped<'a>(&'a str);
+pub(crate) struct Escaped<'a>(&'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -439,6 +758,7 @@ mod tests {
                 },
             ],
             width: 400,
+            ..Default::default()
         };
         let svg = render_svg(&spec);
         assert!(svg.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 400 "#), "{svg}");
@@ -476,7 +796,8 @@ mod tests {
             .iter()
             .flat_map(|s| s.boundary.polygons().iter().flatten().flatten())
             .chain(spec.points.iter().map(|p| &p.at));
-        Frame::fit(all.map(|p| tm.forward(p.lat, p.lon)), spec.width)
+        let corners = spec.cells.iter().flat_map(|c| [(c.x0, c.y0), (c.x1, c.y1)]);
+        Frame::fit(all.map(|p| tm.forward(p.lat, p.lon)).chain(corners), spec.width)
     }
 
     #[test]
@@ -490,6 +811,7 @@ mod tests {
             shapes: vec![shape],
             points: vec![],
             width: 200,
+            ..Default::default()
         });
         assert!(svg.contains(r#"role="img" aria-labelledby="map-title map-desc""#), "{svg}");
         assert!(!svg.contains("<a ") && svg.contains(r#"class="area" d="#));
@@ -500,6 +822,7 @@ mod tests {
             shapes: vec![],
             points: vec![],
             width: 0,
+            ..Default::default()
         });
         assert!(
             empty.contains(r#"viewBox="0 0 1 1""#) && !empty.contains("NaN") && !empty.contains("inf"),
@@ -514,6 +837,7 @@ mod tests {
             shapes: vec![],
             points: vec![point],
             width: 200,
+            ..Default::default()
         });
         assert!(lone.contains(r#"cx="100" cy="32.5""#), "{lone}");
     }
@@ -553,6 +877,7 @@ mod tests {
                 .collect(),
             points: vec![],
             width: 600,
+            ..Default::default()
         };
         let svg = render_svg(&spec);
         eprintln!("Järva map: {} bytes", svg.len());
@@ -577,5 +902,302 @@ mod tests {
         let max_x = pts.iter().map(|p| p.0).fold(0.0, f64::max);
         let max_y = pts.iter().map(|p| p.1).fold(0.0, f64::max);
         assert!(max_x > 580.0 || max_y > height - 20.0, "max ({max_x}, {max_y})");
+    }
+
+    /// The part of `svg` from `<g class="{class}"` to the `</g>` closing it (no nested groups).
+    fn group<'s>(svg: &'s str, class: &str) -> &'s str {
+        let start = svg.find(&format!(r#"<g class="{class}""#)).unwrap_or_else(|| panic!("no group {class}"));
+        &svg[start..start + svg[start..].find("</g>").unwrap()]
+    }
+
+    /// Grid cells of `size` metres covering the projected bounding box of `polys`.
+    fn grid_over(polys: &[&Polygon], size: f64) -> Vec<MapCell> {
+        let tm = TransverseMercator::SWEREF99_TM;
+        let pts: Vec<Xy> = polys
+            .iter()
+            .flat_map(|p| p.polygons().iter().flatten().flatten())
+            .map(|p| tm.forward(p.lat, p.lon))
+            .collect();
+        let x0 = (pts.iter().map(|p| p.0).fold(f64::MAX, f64::min) / size).floor() * size;
+        let y0 = (pts.iter().map(|p| p.1).fold(f64::MAX, f64::min) / size).floor() * size;
+        let x1 = pts.iter().map(|p| p.0).fold(f64::MIN, f64::max);
+        let y1 = pts.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let (cols, rows) = (((x1 - x0) / size).ceil() as usize, ((y1 - y0) / size).ceil() as usize);
+        let (cx, cy) = (cols as f64 / 2.0, rows as f64 / 2.0);
+        let mut cells = Vec::new();
+        for r in 0..rows {
+            for c in 0..cols {
+                let d = ((c as f64 - cx).powi(2) + (r as f64 - cy).powi(2)).sqrt() / cx.max(cy).max(1.0);
+                let level = (5.0 - d * 5.0).ceil().clamp(1.0, 5.0) as usize;
+                let hot = if d < 0.2 { " hot" } else { "" };
+                let (x, y) = (x0 + c as f64 * size, y0 + r as f64 * size);
+                cells.push(MapCell {
+                    x0: x,
+                    y0: y,
+                    x1: x + size,
+                    y1: y + size,
+                    class: format!("density-{level}{hot}"),
+                    title: Some(format!("{level} <händelser>")),
+                });
+            }
+        }
+        cells
+    }
+
+    fn legend(items: &[(&str, &str)]) -> Vec<LegendItem> {
+        items.iter().map(|(c, l)| LegendItem { class: (*c).to_owned(), label: (*l).to_owned() }).collect()
+    }
+
+    /// Great-circle distance in metres (a sphere of the mean radius; for checking the scale bar).
+    fn haversine(a: LatLon, b: LatLon) -> f64 {
+        let (p1, p2) = (a.lat.to_radians(), b.lat.to_radians());
+        let (dp, dl) = (p2 - p1, (b.lon - a.lon).to_radians());
+        let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+        2.0 * 6_371_008.8 * h.sqrt().asin()
+    }
+
+    #[test]
+    fn cells_legend_north_arrow_and_scale_bar() {
+        let poly = Polygon::new(vec![vec![square(59.40, 17.90, 0.02, false)]]).unwrap();
+        let mut cells = grid_over(&[&poly], 250.0);
+        // A cell far to the east widens the extent.
+        let far = cells.iter().map(|c| c.x1).fold(f64::MIN, f64::max) + 2000.0;
+        let (fy0, fy1) = (cells[0].y0, cells[0].y1);
+        cells.push(MapCell {
+            x0: far - 250.0,
+            y0: fy0,
+            x1: far,
+            y1: fy1,
+            class: "density-1".into(),
+            title: None,
+        });
+        let n_hot = cells.iter().filter(|c| c.class.ends_with("hot")).count();
+        assert!(n_hot > 0);
+        let spec = MapSpec {
+            id: "m",
+            title: "Täthet",
+            description: "Händelser per ruta",
+            shapes: vec![MapShape { id: "a", label: "Område", boundary: &poly, class: "self", href: None }],
+            points: vec![MapPoint {
+                label: "P",
+                at: LatLon::new(59.41, 17.91).unwrap(),
+                class: "station",
+                show_label: false,
+            }],
+            width: 600,
+            cells: cells.clone(),
+            outline_only: true,
+            legend: legend(&[
+                ("density-1", "1–2"),
+                ("density-5", "9 eller fler"),
+                ("hot", "Het ruta (Gi*)"),
+                ("self", "Stadsdel"),
+                ("station", "Station <T>"),
+            ]),
+            north_arrow: true,
+            scale_bar: true,
+        };
+        let svg = render_svg(&spec);
+        crate::chart::tests::assert_well_formed(&svg);
+        assert!(!svg.contains("style") && !svg.contains("NaN"));
+        assert!(svg.contains(r#"class="map outline-only" role="img" aria-labelledby="m-title m-desc""#));
+        // Cells lie under the area outlines, and the areas are unfilled.
+        let (cells_at, areas_at) =
+            (svg.find(r#"<g class="cells""#).unwrap(), svg.find(r#"<g class="areas""#).unwrap());
+        assert!(cells_at < areas_at);
+        assert!(group(&svg, "areas").contains(r#"fill="none""#));
+        let drawn = group(&svg, "cells");
+        assert_eq!(drawn.matches("<rect ").count(), cells.len());
+        assert!(drawn.contains(r##"class="cell density-1" "##) && drawn.contains(r##"fill="#fef0d9""##));
+        assert!(
+            drawn.contains(r##"fill="#b30000""##) && drawn.contains("<title>5 &lt;händelser&gt;</title>")
+        );
+        // Hot cells: one hatch pattern, a mark per hot cell on top of all cells.
+        assert_eq!(svg.matches("<pattern ").count(), 1);
+        assert_eq!(svg.matches(r#"<pattern id="m-hatch""#).count(), 1);
+        assert_eq!(group(&svg, "hot-marks").matches("<rect ").count(), n_hot);
+        assert!(
+            svg.contains(
+                r##"<g class="hot-marks" fill="url(#m-hatch)" stroke="#000000" stroke-width="2.5">"##
+            )
+        );
+        // All cells, including the far one, inside the map part of the view box.
+        let frame = frame_for(&spec);
+        for el in drawn.split("<rect ").skip(1) {
+            let num = |k: &str| -> f64 {
+                let i = el.find(&format!(" {k}=\"")).unwrap() + k.len() + 3;
+                el[i..i + el[i..].find('"').unwrap()].parse().unwrap()
+            };
+            let (x, y, w, h) = (num("x"), num("y"), num("width"), num("height"));
+            assert!(
+                x >= 0.0 && y >= 0.0 && x + w <= frame.width + 0.1 && y + h <= frame.height + 0.1,
+                "{el}"
+            );
+        }
+        let footer = group(&svg, "map-footer");
+        // Legend swatches drawn like their classes.
+        assert!(
+            svg.contains(r##"<rect class="cell density-1" x=""##)
+                && svg.contains(r##"<rect class="cell hot" "##)
+        );
+        assert!(
+            svg.contains(r##"<rect class="area self" "##)
+                && svg.contains(r##"<circle class="point station" "##)
+        );
+        assert!(svg.contains(">Station &lt;T&gt;</text>") && svg.contains(">9 eller fler</text>"));
+        assert_eq!(svg.matches(r#"class="hot-mark""#).count(), n_hot + 1, "cells and the legend swatch");
+        // The footer extends the height below the map.
+        let height: f64 = attrs(&svg, "svg", "height")[0].parse().unwrap();
+        assert!(height > frame.height + 15.0, "{height} vs {}", frame.height);
+        assert!(!footer.is_empty());
+        // North arrow.
+        assert!(svg.contains(r#"<g class="north-arrow" aria-hidden="true">"#) && svg.contains(">N</text>"));
+        // Scale bar: a round length, its pixels matching the ground distance.
+        let scale = svg.split(r#"<g class="scale-bar">"#).nth(1).unwrap();
+        let label = scale.split("</text>").next().unwrap().rsplit('>').next().unwrap();
+        let (number, unit) = label.split_once('\u{a0}').unwrap();
+        let metres = number.parse::<f64>().unwrap() * if unit == "km" { 1000.0 } else { 1.0 };
+        assert!(["m", "km"].contains(&unit));
+        let lead = number.trim_end_matches('0');
+        assert!(["1", "2", "5"].contains(&lead), "{label}");
+        let widths: Vec<f64> = attrs(scale, "rect", "width").iter().map(|v| v.parse().unwrap()).collect();
+        let bar_px = widths[0] + widths[1];
+        assert!(bar_px <= 150.0 + 0.2 && bar_px > 150.0 / 2.5 - 0.2, "{bar_px} px for {label}");
+        // Independently: two points 0.01° of longitude apart, their pixel distance per ground metre.
+        let (a, b) = (LatLon::new(59.41, 17.90).unwrap(), LatLon::new(59.41, 17.95).unwrap());
+        let tm = TransverseMercator::SWEREF99_TM;
+        let (pa, pb) = (frame.px(tm.forward(a.lat, a.lon)), frame.px(tm.forward(b.lat, b.lon)));
+        let px_per_m = ((pa.0 - pb.0).powi(2) + (pa.1 - pb.1).powi(2)).sqrt() / haversine(a, b);
+        assert!((bar_px / metres / px_per_m - 1.0).abs() < 0.005, "{} vs {px_per_m}", bar_px / metres);
+    }
+
+    #[test]
+    fn scale_bar_picks_the_longest_round_length_that_fits() {
+        let tm = TransverseMercator::SWEREF99_TM;
+        let (x, y) = tm.forward(59.4, 17.9);
+        for (span, width, expect) in
+            [(10_000.0, 400, "2\u{a0}km"), (1_000.0, 720, "200\u{a0}m"), (3_000.0, 720, "500\u{a0}m")]
+        {
+            let frame = Frame::fit([(x, y), (x + span, y)].into_iter(), width);
+            let (px, label) = scale_bar(&frame).unwrap();
+            assert_eq!(label, expect, "{span} m in {width} px");
+            assert!(px <= (f64::from(width) / 4.0).min(160.0));
+        }
+    }
+
+    #[test]
+    fn labels_near_the_edges_stay_inside() {
+        let east = Polygon::new(vec![vec![square(59.40, 17.90, 0.002, false)]]).unwrap();
+        let west = Polygon::new(vec![vec![square(59.40, 17.80, 0.002, false)]]).unwrap();
+        let long = "Ett mycket långt områdesnamn som inte får klippas";
+        let spec = MapSpec {
+            id: "edge",
+            shapes: vec![
+                MapShape { id: "w", label: long, boundary: &west, class: "", href: None },
+                MapShape { id: "e", label: "Östra", boundary: &east, class: "", href: None },
+            ],
+            points: vec![
+                MapPoint {
+                    label: "Punkt längst i öster",
+                    at: LatLon::new(59.401, 17.902).unwrap(),
+                    class: "",
+                    show_label: true,
+                },
+                MapPoint {
+                    label: "Väst",
+                    at: LatLon::new(59.401, 17.80).unwrap(),
+                    class: "",
+                    show_label: true,
+                },
+            ],
+            width: 500,
+            ..Default::default()
+        };
+        let svg = render_svg(&spec);
+        crate::chart::tests::assert_well_formed(&svg);
+        let xs: Vec<f64> = attrs(&svg, "text", "x").iter().map(|v| v.parse().unwrap()).collect();
+        let w = text_width(long, LABEL_SIZE);
+        assert!(xs[0] - w / 2.0 >= 0.0, "area label starts at {}", xs[0] - w / 2.0);
+        // The eastern point's label goes to the left of it, ending before the circle.
+        let east_label = svg.split(r#"<text class="point-label""#).nth(1).unwrap();
+        assert!(east_label.contains(r#"text-anchor="end""#), "{east_label}");
+        let cx: f64 = attrs(&svg, "circle", "cx")[0].parse().unwrap();
+        assert!(xs[2] < cx && xs[2] - text_width("Punkt längst i öster", POINT_LABEL_SIZE) >= 0.0);
+        // The western one stays to the right.
+        let west_label = svg.split(r#"<text class="point-label""#).nth(2).unwrap();
+        assert!(!west_label.contains("text-anchor"), "{west_label}");
+    }
+
+    /// Writes a sample map (the Järva districts with a density grid where the
+    /// data is present, otherwise two squares) and renders it to PNG when
+    /// `rsvg-convert` is installed.
+    #[test]
+    fn sample_map_renders() {
+        let squares = [
+            Polygon::new(vec![vec![square(59.40, 17.90, 0.02, false)]]).unwrap(),
+            Polygon::new(vec![vec![square(59.40, 17.92, 0.02, false)]]).unwrap(),
+        ];
+        let jarva: Option<Vec<(String, Polygon)>> =
+            shared_data("stockholm-stadsdelar/jarva_stadsdelar_wgs84.geo.json").map(|path| {
+                let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+                let pos = |p: &serde_json::Value| {
+                    LatLon::new(p[1].as_f64().unwrap(), p[0].as_f64().unwrap()).unwrap()
+                };
+                json["features"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| {
+                        let rings = f["geometry"]["coordinates"].as_array().unwrap();
+                        let rings =
+                            rings.iter().map(|r| r.as_array().unwrap().iter().map(pos).collect()).collect();
+                        (
+                            f["properties"]["stadsdel"].as_str().unwrap().to_owned(),
+                            Polygon::new(vec![rings]).unwrap(),
+                        )
+                    })
+                    .collect()
+            });
+        let areas: Vec<(String, &Polygon)> = match &jarva {
+            Some(a) => a.iter().map(|(n, p)| (n.clone(), p)).collect(),
+            None => squares.iter().enumerate().map(|(i, p)| (format!("Område {i}"), p)).collect(),
+        };
+        let polys: Vec<&Polygon> = areas.iter().map(|(_, p)| *p).collect();
+        let spec = MapSpec {
+            id: "sample-map",
+            title: "Händelser per ruta",
+            description: "Täthet per 250 m-ruta",
+            shapes: areas
+                .iter()
+                .map(|(n, p)| MapShape { id: n, label: n, boundary: p, class: "district", href: None })
+                .collect(),
+            points: vec![MapPoint {
+                label: "Kista centrum",
+                at: LatLon::new(59.4030, 17.9440).unwrap(),
+                class: "place",
+                show_label: true,
+            }],
+            width: 720,
+            cells: grid_over(&polys, 250.0),
+            outline_only: true,
+            legend: legend(&[
+                ("density-1", "1–2"),
+                ("density-2", "3–4"),
+                ("density-3", "5–8"),
+                ("density-4", "9–16"),
+                ("density-5", "17 eller fler"),
+                ("hot", "Statistiskt säkerställd het ruta"),
+                ("place", "Plats"),
+            ]),
+            north_arrow: true,
+            scale_bar: true,
+        };
+        let svg = render_svg(&spec);
+        crate::chart::tests::assert_well_formed(&svg);
+        let dir = std::env::temp_dir().join("trygg-charts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("map.svg");
+        std::fs::write(&path, &svg).unwrap();
+        crate::chart::tests::render_png(&path);
     }
 }

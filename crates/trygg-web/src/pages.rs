@@ -74,7 +74,7 @@ fn level_key(level: AreaLevel) -> &'static str {
     }
 }
 
-fn html(page: impl Template) -> Response {
+pub(crate) fn html(page: impl Template) -> Response {
     match page.render() {
         Ok(body) => Html(body).into_response(),
         Err(e) => {
@@ -221,6 +221,7 @@ pub async fn start(State(state): State<AppState>, ctx: Ctx) -> Response {
             })
             .collect(),
         width: 720,
+        ..Default::default()
     };
     let map = render_svg(&spec);
     let strategy = match latest_strategy(&state).await {
@@ -373,7 +374,7 @@ struct EventRow {
 }
 
 /// The area and every area below it, at any time.
-fn with_descendants(all: &[Area], code: &Code) -> Vec<Code> {
+pub(crate) fn with_descendants(all: &[Area], code: &Code) -> Vec<Code> {
     let mut out = vec![code.clone()];
     let mut i = 0;
     while i < out.len() {
@@ -492,6 +493,7 @@ fn area_map(area: &Area, children: &[&Area], t: Tr<'_>) -> Option<String> {
         shapes,
         points,
         width: 640,
+        ..Default::default()
     }))
 }
 
@@ -751,6 +753,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "style.css" => (include_str!("../assets/style.css"), "text/css; charset=utf-8"),
         "report.js" => (include_str!("../assets/report.js"), "text/javascript; charset=utf-8"),
+        "report.css" => (trygg_report::html::REPORT_CSS, "text/css; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     ([(header::CONTENT_TYPE, mime)], body).into_response()

@@ -193,6 +193,7 @@ fn map(r: &Results, t: Tr<'_>, period: &str) -> String {
         shapes,
         points: Vec::new(),
         width: 640,
+        ..Default::default()
     };
     render_svg(&spec)
 }

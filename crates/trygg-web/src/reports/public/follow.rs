@@ -287,6 +287,7 @@ async fn view(state: &AppState, ctx: &Ctx, r: &Report) -> Result<ReportView, Sto
                     show_label: false,
                 }],
                 width: 480,
+                ..Default::default()
             };
             render_svg(&spec)
         }),

@@ -301,6 +301,7 @@ fn small_map(r: &Report, areas: &[Area], t: Tr<'_>) -> Option<String> {
         shapes,
         points: vec![MapPoint { label: &label, at, class: "report", show_label: false }],
         width: 360,
+        ..Default::default()
     }))
 }
 

@@ -228,7 +228,15 @@ pub fn reports_map(
             class,
             href: None,
         }));
-        return render_svg(&MapSpec { id, title, description, shapes, points: Vec::new(), width: 720 });
+        return render_svg(&MapSpec {
+            id,
+            title,
+            description,
+            shapes,
+            points: Vec::new(),
+            width: 720,
+            ..Default::default()
+        });
     }
     let labels: Vec<String> =
         positions.iter().map(|(_, r)| format!("#{} {}", r.id, names.category(&r.category))).collect();
@@ -242,7 +250,15 @@ pub fn reports_map(
             show_label: false,
         })
         .collect();
-    render_svg(&MapSpec { id, title, description, shapes: districts, points, width: 720 })
+    render_svg(&MapSpec {
+        id,
+        title,
+        description,
+        shapes: districts,
+        points,
+        width: 720,
+        ..Default::default()
+    })
 }
 
 /// A grid cell with its count.
