@@ -57,6 +57,7 @@ pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
         set_partner_emails(store).await?;
         store.audit("system", "demo.reports", "reports", &made.to_string()).await?;
     }
+    crate::demo_situation::prepare(store).await?;
     Ok(logins)
 }
 

@@ -1,15 +1,19 @@
-//! A year of demo incident reports over Järva: clustered at centres,
-//! squares and stations, more in the evening, in every workflow state, with
-//! response times that differ by organisation. Deterministic (seeded), made
-//! once: nothing is added when reports exist already.
+//! Demo incident reports over Järva from 1 January 2025 to now (so that 2025
+//! and 2026 can be compared): clustered at centres, squares and stations, more
+//! in the evening and in recent months, in every workflow state, with response
+//! times that differ by organisation. Deterministic (seeded) given the day,
+//! made once: nothing is added when reports exist already.
 
 use anyhow::Result;
 use trygg_analysis::rng::SeededRng;
-use trygg_core::{Code, ReportState, ReporterKind};
+use trygg_core::{Code, Date, ReportState, ReporterKind};
 use trygg_store::{Change, NewReport, ReportQuery, Reporter, Store, StoreError, now_ms};
 
-/// How many reports the demo year holds.
-pub const DEMO_REPORTS: usize = 1200;
+/// How many reports the demo holds.
+pub const DEMO_REPORTS: usize = 2200;
+
+/// The first day of the demo reports (local time in Stockholm).
+const FIRST_DAY: (i16, i8, i8) = (2025, 1, 1);
 
 /// Places and their weight: where reports cluster.
 const PLACES: &[(&str, u32)] = &[
@@ -82,16 +86,19 @@ fn exponential(rng: &mut SeededRng, mean: f64) -> f64 {
     -mean * (1.0 - rng.uniform()).ln()
 }
 
-/// Makes the demo year of reports unless there are reports already.
-/// Returns how many were made.
+/// Makes the demo reports, from [`FIRST_DAY`] to now, unless there are
+/// reports already. Returns how many were made.
 pub async fn make(store: &Store) -> Result<usize> {
     if store.count_reports(&ReportQuery::default()).await? > 0 {
         return Ok(0);
     }
-    println!("Making a year of demo incident reports (first start only)…");
+    println!("Making demo incident reports since 2025 (first start only)…");
     let routing = store.routing().await?;
     let mut rng = SeededRng::new(2025);
     let now = now_ms();
+    let (y, m, d) = FIRST_DAY;
+    let first = Date::new(y, m, d)?.in_tz("Europe/Stockholm")?.timestamp().as_millisecond();
+    let span_days = ((now - first) / 86_400_000).max(1) as f64;
     let hours: Vec<(i64, u32)> = (0..).zip(HOURS).collect();
     let mut made = 0;
     let mut last_by_category: std::collections::HashMap<String, i64> = Default::default();
@@ -100,13 +107,13 @@ pub async fn make(store: &Store) -> Result<usize> {
         let Some((centre, _)) = routing.place(&place) else { continue };
         let position = centre.offset(exponential(&mut rng, 90.0).min(400.0), rng.uniform() * 360.0);
         let category = *pick(&mut rng, CATEGORIES);
-        // Spread over the last 365 days, a little more in recent months.
-        let days_ago = 365.0 * rng.uniform().powf(1.2);
+        // Spread over the days since FIRST_DAY, a little more in recent months.
+        let days_ago = span_days * rng.uniform().powf(1.2);
         let day_start = now - (days_ago as i64) * 86_400_000;
         let day_start = day_start - day_start.rem_euclid(86_400_000);
         let hour = *pick(&mut rng, &hours);
-        let seen_at =
-            (day_start + hour * 3_600_000 + rng.below(3_600_000) as i64 - 3_600_000).min(now - 600_000);
+        let seen_at = (day_start + hour * 3_600_000 + rng.below(3_600_000) as i64 - 3_600_000)
+            .clamp(first, now - 600_000);
         let created_at = (seen_at + exponential(&mut rng, 40.0 * 60_000.0) as i64).min(now - 60_000);
         let reporter = demo_reporter(&mut rng);
         let new = NewReport {

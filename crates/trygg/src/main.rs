@@ -5,8 +5,10 @@ mod analyze;
 mod config;
 mod demo;
 mod demo_reports;
+mod demo_situation;
 mod imports;
 mod partner;
+mod report;
 mod serious_talks;
 
 use anyhow::{Context, Result, bail};
@@ -71,6 +73,11 @@ enum Command {
     SeriousTalks {
         #[command(subcommand)]
         command: serious_talks::SeriousTalksCommand,
+    },
+    /// Make reports: the situation report (lägesbild) as HTML, PDF, XLSX or JSON.
+    Report {
+        #[command(subcommand)]
+        command: report::ReportCommand,
     },
     /// Check the audit log.
     Audit {
@@ -187,6 +194,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::SeriousTalks { command } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
             serious_talks::run(&store, command, settings.web_config().serious_talk_retention_days).await
+        }
+        Command::Report { command } => {
+            report::run(&open(&settings.database_url(cli.database.as_deref(), false)).await?, command).await
         }
         Command::Analyze { command } => analyze::run(command),
         Command::Audit { command: AuditCommand::Verify } => {
