@@ -304,12 +304,14 @@ async function run() {
     // The other pages an admin sees.
     for (const target of [
       '/areas', '/areas/tensta', '/areas/jarva', '/organisation', '/account/password', '/admin/users', '/admin/audit',
-      '/reports', '/reports/figures', '/results', '/results?lang=en',
+      '/reports', '/reports/figures', '/situation?area=jarva&period=2025', '/situation?area=tensta&period=2026-T3',
+      '/results', '/results?lang=en',
     ]) {
       await open(page, target);
       await screenshot(page, target);
       await scan(page, target, axeSource);
     }
+    await publishSituation(page, axeSource);
     await context.close();
 
     // An anonymous visitor reports graffiti at Tensta centrum and follows it.
@@ -350,3 +352,18 @@ if (failures.length > 0) {
   process.exit(1);
 }
 console.log(`browser check: all pages pass WCAG 2.1 A/AA (axe) on ${BASE}`);
+
+// The coordinator's step: publish the Järva situation report with an edited
+// summary, land on the stored version, and check that page too.
+async function publishSituation(page, axeSource) {
+  await open(page, '/situation?area=jarva&period=2025&lang=sv');
+  const maps = await page.locator('svg.map[role="img"] title').count();
+  expect(maps >= 1, '/situation: the report has no map with a title');
+  await page.fill('#s-summary', 'Redigerad sammanfattning för styrgruppen.');
+  await Promise.all([page.waitForURL(/\/situation\/snapshots\/\d+$/), page.click('form[action="/situation/publish"] button')]);
+  const text = await page.locator('main').innerText();
+  expect(text.includes('Redigerad sammanfattning för styrgruppen.'), '/situation/snapshots: the edited summary is not in the published report');
+  await screenshot(page, '/situation/snapshots');
+  await scan(page, '/situation/snapshots', axeSource);
+  console.log('ok  /situation/publish  (edited summary published as a snapshot)');
+}

@@ -51,6 +51,7 @@ const PARTS: &[(&str, &str)] = &[
     (include_str!("../locales/sv/imports.toml"), include_str!("../locales/en/imports.toml")),
     (include_str!("../locales/sv/serious_talks.toml"), include_str!("../locales/en/serious_talks.toml")),
     (include_str!("../locales/sv/results.toml"), include_str!("../locales/en/results.toml")),
+    (include_str!("../locales/sv/situation.toml"), include_str!("../locales/en/situation.toml")),
 ];
 
 fn merge(into: &mut HashMap<String, String>, part: HashMap<String, String>) {

@@ -23,6 +23,7 @@ mod results;
 pub mod routes;
 mod security;
 mod serious_talks;
+mod situation;
 
 pub use i18n::{Lang, Translations};
 pub use ops::Metrics;

@@ -84,6 +84,7 @@ fn entries() -> Vec<Entry> {
     all.extend(crate::imports::routes());
     all.extend(crate::serious_talks::routes());
     all.extend(crate::results::routes());
+    all.extend(crate::situation::routes());
     all
 }
 

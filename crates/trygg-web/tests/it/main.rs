@@ -13,3 +13,4 @@ mod reports_staff;
 mod results;
 mod security;
 mod serious_talks;
+mod situation;

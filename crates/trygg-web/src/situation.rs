@@ -1,0 +1,363 @@
+//! The situation report (lägesbild) in the browser: choose an area and a
+//! period, read the report, download it as HTML, PDF, XLSX or JSON, edit the
+//! generated summary and publish a versioned snapshot that can be shown and
+//! downloaded again exactly as it was published.
+
+use crate::AppState;
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::pages::{Layout, html, local_time, with_descendants};
+use crate::routes::{Entry, route};
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use trygg_core::{AreaLevel, Code, Period, Role, find_personal_data};
+use trygg_report::doc::Doc;
+use trygg_report::output::{Format, render};
+use trygg_report::situation::{SituationError, SituationRequest, build, to_doc};
+use trygg_report::text::Lang;
+use trygg_store::{NewSnapshot, SnapshotInfo};
+
+/// Who may read situation reports: the city's staff and the steering group.
+const READERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Steering, Role::Member];
+/// Who may publish one.
+const PUBLISHERS: &[Role] = &[Role::Admin, Role::Coordinator];
+/// The longest summary accepted, in characters.
+const MAX_SUMMARY: usize = 10_000;
+
+/// The routes of this module.
+pub fn routes() -> Vec<Entry> {
+    use Method as M;
+    vec![
+        (route(M::GET, "/situation", "/situation?area=jarva&period=2025", READERS), get(page)),
+        (
+            route(
+                M::GET,
+                "/situation/download",
+                "/situation/download?area=jarva&period=2025&format=json",
+                READERS,
+            ),
+            get(download),
+        ),
+        (route(M::POST, "/situation/publish", "/situation/publish", PUBLISHERS), post(publish)),
+        (route(M::GET, "/situation/snapshots/{id}", "/situation/snapshots/1", READERS), get(snapshot)),
+    ]
+}
+
+/// The report asked for in the query string.
+#[derive(Debug, Deserialize, Default)]
+pub struct ReportQuery {
+    area: Option<String>,
+    period: Option<String>,
+    comparison: Option<String>,
+    format: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "situation.html")]
+struct SituationPage<'a> {
+    l: Layout<'a>,
+    areas: Vec<(String, String)>,
+    area: String,
+    period: String,
+    comparison: String,
+    error: Option<String>,
+    report: Option<String>,
+    query: String,
+    summary: String,
+    may_publish: bool,
+    snapshot: Option<SnapshotInfo>,
+    published: Vec<(SnapshotInfo, String)>,
+}
+
+fn lang_of(ctx: &Ctx) -> Lang {
+    Lang::from_tag(ctx.lang.tag()).unwrap_or_default()
+}
+
+/// Checks the query and the user's areas; the request or the page's error text.
+async fn request_of(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<SituationRequest, String> {
+    let t = ctx.t();
+    let area = Code::new(q.area.as_deref().unwrap_or("jarva"))
+        .map_err(|_| t.get("situation.error.area").to_owned())?;
+    let period: Period = q
+        .period
+        .as_deref()
+        .unwrap_or("2025")
+        .parse()
+        .map_err(|_| t.get("situation.error.period").to_owned())?;
+    let comparison = match q.comparison.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(Code::new(c).map_err(|_| t.get("situation.error.area").to_owned())?),
+        None => None,
+    };
+    if !may_see(state, ctx, &area).await {
+        return Err(t.get("situation.error.not-your-area").to_owned());
+    }
+    Ok(SituationRequest { area, period, comparison, now: trygg_store::now_ms() })
+}
+
+/// Administrators see every area; others the areas they work in and those below them.
+async fn may_see(state: &AppState, ctx: &Ctx, area: &Code) -> bool {
+    let Some(user) = &ctx.user else { return false };
+    if user.role == Role::Admin {
+        return true;
+    }
+    let Ok(all) = state.store.areas(None, false).await else { return false };
+    user.areas.iter().any(|mine| with_descendants(&all, mine).contains(area))
+}
+
+fn situation_error(e: SituationError, ctx: &Ctx) -> String {
+    let t = ctx.t();
+    match e {
+        SituationError::UnknownArea(_) => t.get("situation.error.area").to_owned(),
+        SituationError::FuturePeriod(_) => t.get("situation.error.future").to_owned(),
+        SituationError::Store(e) => {
+            tracing::error!(error = %e, "situation report failed");
+            t.get("error.internal").to_owned()
+        }
+    }
+}
+
+/// The areas a report can be made for: district areas, districts and places of Järva's seed, Järva first.
+async fn area_choices(state: &AppState) -> Vec<(String, String)> {
+    let Ok(all) = state.store.areas(None, false).await else { return Vec::new() };
+    let mut out: Vec<(String, String)> = all
+        .iter()
+        .filter(|a| a.level == AreaLevel::DistrictArea)
+        .map(|a| (a.code.to_string(), a.name.to_string()))
+        .collect();
+    let in_seed: Vec<Code> = all
+        .iter()
+        .filter(|a| a.level == AreaLevel::DistrictArea)
+        .flat_map(|a| with_descendants(&all, &a.code))
+        .collect();
+    out.extend(
+        all.iter()
+            .filter(|a| {
+                matches!(a.level, AreaLevel::District | AreaLevel::Place) && in_seed.contains(&a.code)
+            })
+            .map(|a| (a.code.to_string(), a.name.to_string())),
+    );
+    out.dedup();
+    out
+}
+
+/// `GET /situation`: the form and the report.
+pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ReportQuery>) -> Response {
+    let t = ctx.t();
+    let mut page = SituationPage {
+        l: Layout::new(&ctx, t, t.get("situation.title")),
+        areas: area_choices(&state).await,
+        area: q.area.clone().unwrap_or_else(|| "jarva".into()),
+        period: q.period.clone().unwrap_or_else(|| "2025".into()),
+        comparison: q.comparison.clone().unwrap_or_default(),
+        error: None,
+        report: None,
+        query: String::new(),
+        summary: String::new(),
+        may_publish: PUBLISHERS.contains(&ctx.role()),
+        snapshot: None,
+        published: Vec::new(),
+    };
+    let request = match request_of(&state, &ctx, &q).await {
+        Ok(r) => r,
+        Err(e) => {
+            page.error = Some(e);
+            return (StatusCode::BAD_REQUEST, html(page)).into_response();
+        }
+    };
+    match build(&state.store, &request).await {
+        Ok(situation) => {
+            let lang = lang_of(&ctx);
+            let doc = to_doc(&situation, lang, None);
+            page.summary = trygg_report::situation::summary(&situation, trygg_report::text::Texts::new(lang))
+                .join("\n\n");
+            page.report = Some(trygg_report::html::render_fragment(&doc));
+            page.query = query_of(&request);
+            page.published = published(&state, &request.area).await;
+            html(page)
+        }
+        Err(e) => {
+            page.error = Some(situation_error(e, &ctx));
+            (StatusCode::BAD_REQUEST, html(page)).into_response()
+        }
+    }
+}
+
+fn query_of(r: &SituationRequest) -> String {
+    let mut q = format!("area={}&period={}", r.area, r.period);
+    if let Some(c) = &r.comparison {
+        q.push_str(&format!("&comparison={c}"));
+    }
+    q
+}
+
+async fn published(state: &AppState, area: &Code) -> Vec<(SnapshotInfo, String)> {
+    state
+        .store
+        .snapshots(Some(area))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| {
+            let when = local_time(s.published_at);
+            (s, when)
+        })
+        .collect()
+}
+
+/// `GET /situation/download?…&format=html|pdf|xlsx|json`: the report as a file.
+pub async fn download(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ReportQuery>) -> Response {
+    let t = ctx.t();
+    let Some(format) = q.format.as_deref().and_then(Format::parse) else {
+        return PageError::new(StatusCode::BAD_REQUEST, t.get("situation.error.format")).into_response();
+    };
+    let request = match request_of(&state, &ctx, &q).await {
+        Ok(r) => r,
+        Err(e) => return PageError::new(StatusCode::BAD_REQUEST, e).into_response(),
+    };
+    match build(&state.store, &request).await {
+        Ok(situation) => {
+            let doc = to_doc(&situation, lang_of(&ctx), None);
+            let name = format!("lagesbild-{}-{}", request.area, request.period);
+            file(&doc, format, &name, &ctx).await
+        }
+        Err(e) => PageError::new(StatusCode::BAD_REQUEST, situation_error(e, &ctx)).into_response(),
+    }
+}
+
+/// Renders `doc` as a download (off the async threads: a PDF takes a while).
+async fn file(doc: &Doc, format: Format, name: &str, ctx: &Ctx) -> Response {
+    let doc = doc.clone();
+    let rendered = tokio::task::spawn_blocking(move || render(&doc, format)).await;
+    match rendered {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, format.content_type().to_owned()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}.{}\"", format.extension()),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "rendering the report failed");
+            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, ctx.t().get("error.internal")).into_response()
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "rendering task failed");
+            PageError::new(StatusCode::INTERNAL_SERVER_ERROR, ctx.t().get("error.internal")).into_response()
+        }
+    }
+}
+
+/// The publish form.
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    area: String,
+    period: String,
+    #[serde(default)]
+    comparison: String,
+    summary: String,
+}
+
+/// `POST /situation/publish`: stores the report with the edited summary as the next version.
+pub async fn publish(State(state): State<AppState>, ctx: Ctx, Form(f): Form<PublishForm>) -> Response {
+    let t = ctx.t();
+    if f.summary.chars().count() > MAX_SUMMARY {
+        return PageError::new(StatusCode::BAD_REQUEST, t.get("situation.error.summary-long"))
+            .into_response();
+    }
+    if !find_personal_data(&f.summary).is_empty() {
+        return PageError::new(StatusCode::BAD_REQUEST, t.get("situation.error.summary-personal"))
+            .into_response();
+    }
+    let q = ReportQuery {
+        area: Some(f.area),
+        period: Some(f.period),
+        comparison: Some(f.comparison),
+        format: None,
+    };
+    let request = match request_of(&state, &ctx, &q).await {
+        Ok(r) => r,
+        Err(e) => return PageError::new(StatusCode::BAD_REQUEST, e).into_response(),
+    };
+    let situation = match build(&state.store, &request).await {
+        Ok(s) => s,
+        Err(e) => return PageError::new(StatusCode::BAD_REQUEST, situation_error(e, &ctx)).into_response(),
+    };
+    let paragraphs: Vec<String> = f
+        .summary
+        .replace("\r\n", "\n")
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect();
+    let lang = lang_of(&ctx);
+    let doc = to_doc(&situation, lang, (!paragraphs.is_empty()).then_some(paragraphs.as_slice()));
+    let Ok(json) = serde_json::to_string(&doc) else {
+        return PageError::new(StatusCode::INTERNAL_SERVER_ERROR, t.get("error.internal")).into_response();
+    };
+    let period = request.period.to_string();
+    let new = NewSnapshot {
+        kind: "situation",
+        area: &request.area,
+        period: &period,
+        lang: lang.tag(),
+        title: &doc.title,
+        document: &json,
+    };
+    match state.store.publish_snapshot(&ctx.actor(), &new).await {
+        Ok(info) => Redirect::to(&format!("/situation/snapshots/{}", info.id)).into_response(),
+        Err(e) => PageError::from_store(e, t).into_response(),
+    }
+}
+
+/// `GET /situation/snapshots/{id}[?format=…]`: a published version, as published.
+pub async fn snapshot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let t = ctx.t();
+    let not_found = || PageError::new(StatusCode::NOT_FOUND, t.get("error.not_found")).into_response();
+    let snap = match state.store.snapshot(id).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return not_found(),
+        Err(e) => return PageError::from_store(e, t).into_response(),
+    };
+    if !may_see(&state, &ctx, &snap.info.area).await {
+        return not_found();
+    }
+    let Ok(doc) = serde_json::from_str::<Doc>(&snap.document) else {
+        tracing::error!(id, "a stored report snapshot does not parse");
+        return PageError::new(StatusCode::INTERNAL_SERVER_ERROR, t.get("error.internal")).into_response();
+    };
+    if let Some(format) = q.format.as_deref() {
+        let Some(format) = Format::parse(format) else {
+            return PageError::new(StatusCode::BAD_REQUEST, t.get("situation.error.format")).into_response();
+        };
+        let name = format!("lagesbild-{}-{}-v{}", snap.info.area, snap.info.period, snap.info.version);
+        return file(&doc, format, &name, &ctx).await;
+    }
+    let page = SituationPage {
+        l: Layout::new(&ctx, t, &doc.title),
+        areas: Vec::new(),
+        area: snap.info.area.to_string(),
+        period: snap.info.period.clone(),
+        comparison: String::new(),
+        error: None,
+        report: Some(trygg_report::html::render_fragment(&doc)),
+        query: String::new(),
+        summary: String::new(),
+        may_publish: false,
+        published: Vec::new(),
+        snapshot: Some(snap.info),
+    };
+    html(page)
+}
