@@ -149,6 +149,8 @@ pub struct EventQuery {
     pub limit: Option<i64>,
     /// Only events of this source (for counts and points).
     pub source: Option<String>,
+    /// Only events of these categories (for counts and points; empty: any).
+    pub categories: Vec<String>,
 }
 
 /// A positioned event, as the analyses read it.
@@ -169,18 +171,27 @@ pub struct EventPoint {
 }
 
 /// `{select} WHERE <time and area filter of q>{tail}`: `$1`/`$2` are the
-/// time bounds, `$3` the source, `$4…` the areas (returned in binding order).
+/// time bounds, `$3` the source, `$4…` the areas and then the categories
+/// (returned in binding order).
 fn filtered<'q>(q: &'q EventQuery, select: &str, tail: &str) -> (String, Vec<&'q str>) {
     let mut sql = format!(
         "{select} WHERE ($1 IS NULL OR occurred_at >= $1) AND ($2 IS NULL OR occurred_at < $2) \
          AND ($3 IS NULL OR source = $3)"
     );
-    if !q.areas.is_empty() {
-        let slots: Vec<String> = (0..q.areas.len()).map(|i| format!("${}", i + 4)).collect();
-        let _ = write!(sql, " AND area IN ({})", slots.join(", "));
+    let mut binds: Vec<&str> = Vec::new();
+    for (column, values) in [
+        ("area", q.areas.iter().map(Code::as_str).collect::<Vec<_>>()),
+        ("category", q.categories.iter().map(String::as_str).collect()),
+    ] {
+        if values.is_empty() {
+            continue;
+        }
+        let slots: Vec<String> = (0..values.len()).map(|i| format!("${}", binds.len() + i + 4)).collect();
+        let _ = write!(sql, " AND {column} IN ({})", slots.join(", "));
+        binds.extend(values);
     }
     sql.push_str(tail);
-    (sql, q.areas.iter().map(Code::as_str).collect())
+    (sql, binds)
 }
 
 /// The columns every event query reads.

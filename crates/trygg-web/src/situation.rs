@@ -47,13 +47,33 @@ pub fn routes() -> Vec<Entry> {
     ]
 }
 
-/// The report asked for in the query string.
-#[derive(Debug, Deserialize, Default)]
+/// The report asked for in the query string (`category` may repeat).
+#[derive(Debug, Default)]
 pub struct ReportQuery {
     area: Option<String>,
     period: Option<String>,
     comparison: Option<String>,
+    categories: Vec<String>,
     format: Option<String>,
+}
+
+impl ReportQuery {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut q = ReportQuery::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "area" => q.area = Some(value),
+                "period" => q.period = Some(value),
+                "comparison" => q.comparison = Some(value),
+                "format" => q.format = Some(value),
+                "category" if !value.trim().is_empty() && q.categories.len() < 50 => {
+                    q.categories.push(value.trim().chars().take(200).collect())
+                }
+                _ => {}
+            }
+        }
+        q
+    }
 }
 
 #[derive(Template)]
@@ -64,6 +84,8 @@ struct SituationPage<'a> {
     area: String,
     period: String,
     comparison: String,
+    category_choices: Vec<(String, bool)>,
+    categories: String,
     error: Option<String>,
     report: Option<String>,
     query: String,
@@ -95,7 +117,13 @@ async fn request_of(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Situ
     if !may_see(state, ctx, &area).await {
         return Err(t.get("situation.error.not-your-area").to_owned());
     }
-    Ok(SituationRequest { area, period, comparison, now: trygg_store::now_ms() })
+    Ok(SituationRequest {
+        area,
+        period,
+        comparison,
+        categories: q.categories.clone(),
+        now: trygg_store::now_ms(),
+    })
 }
 
 /// Administrators see every area; others the areas they work in and those below them.
@@ -144,8 +172,27 @@ async fn area_choices(state: &AppState) -> Vec<(String, String)> {
     out
 }
 
+/// The most frequent event categories (at most 40), marked when chosen.
+async fn category_choices(state: &AppState, chosen: &[String]) -> Vec<(String, bool)> {
+    let counts = state.store.event_counts(&trygg_store::EventQuery::default()).await.unwrap_or_default();
+    let mut names: Vec<String> = counts.into_iter().take(40).map(|(c, _)| c).collect();
+    names.sort();
+    names
+        .into_iter()
+        .map(|c| {
+            let on = chosen.contains(&c);
+            (c, on)
+        })
+        .collect()
+}
+
 /// `GET /situation`: the form and the report.
-pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ReportQuery>) -> Response {
+pub async fn page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let q = ReportQuery::from_pairs(pairs);
     let t = ctx.t();
     let mut page = SituationPage {
         l: Layout::new(&ctx, t, t.get("situation.title")),
@@ -153,6 +200,8 @@ pub async fn page(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Repor
         area: q.area.clone().unwrap_or_else(|| "jarva".into()),
         period: q.period.clone().unwrap_or_else(|| "2025".into()),
         comparison: q.comparison.clone().unwrap_or_default(),
+        category_choices: category_choices(&state, &q.categories).await,
+        categories: q.categories.join("\n"),
         error: None,
         report: None,
         query: String::new(),
@@ -191,6 +240,9 @@ fn query_of(r: &SituationRequest) -> String {
     if let Some(c) = &r.comparison {
         q.push_str(&format!("&comparison={c}"));
     }
+    for c in &r.categories {
+        q.push_str(&format!("&category={}", crate::pages::encode(c)));
+    }
     q
 }
 
@@ -209,7 +261,12 @@ async fn published(state: &AppState, area: &Code) -> Vec<(SnapshotInfo, String)>
 }
 
 /// `GET /situation/download?…&format=html|pdf|xlsx|json`: the report as a file.
-pub async fn download(State(state): State<AppState>, ctx: Ctx, Query(q): Query<ReportQuery>) -> Response {
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let q = ReportQuery::from_pairs(pairs);
     let t = ctx.t();
     let Some(format) = q.format.as_deref().and_then(Format::parse) else {
         return PageError::new(StatusCode::BAD_REQUEST, t.get("situation.error.format")).into_response();
@@ -262,6 +319,9 @@ pub struct PublishForm {
     period: String,
     #[serde(default)]
     comparison: String,
+    /// The categories, joined by newlines.
+    #[serde(default)]
+    categories: String,
     summary: String,
 }
 
@@ -280,6 +340,13 @@ pub async fn publish(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Publ
         area: Some(f.area),
         period: Some(f.period),
         comparison: Some(f.comparison),
+        categories: f
+            .categories
+            .lines()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
         format: None,
     };
     let request = match request_of(&state, &ctx, &q).await {
@@ -322,8 +389,9 @@ pub async fn snapshot(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<i64>,
-    Query(q): Query<ReportQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
+    let q = ReportQuery::from_pairs(pairs);
     let t = ctx.t();
     let not_found = || PageError::new(StatusCode::NOT_FOUND, t.get("error.not_found")).into_response();
     let snap = match state.store.snapshot(id).await {
@@ -351,6 +419,8 @@ pub async fn snapshot(
         area: snap.info.area.to_string(),
         period: snap.info.period.clone(),
         comparison: String::new(),
+        category_choices: Vec::new(),
+        categories: String::new(),
         error: None,
         report: Some(trygg_report::html::render_fragment(&doc)),
         query: String::new(),

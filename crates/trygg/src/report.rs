@@ -24,6 +24,9 @@ pub enum ReportCommand {
         /// An area to compare with, e.g. spanga-tensta.
         #[arg(long)]
         comparison: Option<String>,
+        /// Only this event category or crime type (repeat for several), e.g. Inbrott.
+        #[arg(long = "category")]
+        categories: Vec<String>,
         /// html, pdf, xlsx or json (the document itself).
         #[arg(long, default_value = "html")]
         format: String,
@@ -41,7 +44,8 @@ pub enum ReportCommand {
 
 /// Runs a report command.
 pub async fn run(store: &Store, command: ReportCommand) -> Result<()> {
-    let ReportCommand::Situation { area, period, comparison, format, lang, output, publish } = command;
+    let ReportCommand::Situation { area, period, comparison, categories, format, lang, output, publish } =
+        command;
     let format = Format::parse(&format)
         .ok_or_else(|| anyhow!("--format {format}: expected html, pdf, xlsx or json"))?;
     let lang = Lang::from_tag(&lang).ok_or_else(|| anyhow!("--lang {lang}: expected sv or en"))?;
@@ -50,6 +54,7 @@ pub async fn run(store: &Store, command: ReportCommand) -> Result<()> {
         area: Code::new(&area).with_context(|| format!("--area {area}"))?,
         period,
         comparison: comparison.as_deref().map(Code::new).transpose().context("--comparison")?,
+        categories,
         now: trygg_store::now_ms(),
     };
     let situation = build(store, &request).await?;

@@ -110,7 +110,8 @@ pub async fn crime(
         None => Vec::new(),
     };
     let mut by_source: BTreeMap<&str, Vec<&CrimeCount>> = BTreeMap::new();
-    for (source, row) in &rows {
+    let chosen = |r: &CrimeCount| scope.categories.is_empty() || scope.categories.contains(&r.crime_type);
+    for (source, row) in rows.iter().filter(|(_, r)| chosen(r)) {
         by_source.entry(source).or_default().push(row);
     }
     let mut tables = Vec::new();
@@ -177,6 +178,7 @@ pub async fn events(
                 to: Some(span.to),
                 limit: None,
                 source: Some(source.clone()),
+                categories: scope.categories.clone(),
             };
             async move { store.event_counts(&q).await }
         };

@@ -51,10 +51,15 @@ pub fn to_doc(s: &Situation, lang: Lang, summary: Option<&[String]>) -> Doc {
         ),
         subtitle: t
             .fill("subtitle", &[("covered", s.window.current.label.clone()), ("made", day(s.request.now))]),
-        meta: vec![
-            if s.window.complete { t.get("meta.complete") } else { t.get("meta.running") },
-            t.get("meta.producer"),
-        ],
+        meta: [
+            Some(if s.window.complete { t.get("meta.complete") } else { t.get("meta.running") }),
+            (!s.scope.categories.is_empty())
+                .then(|| t.fill("meta.categories", &[("categories", s.scope.categories.join(", "))])),
+            Some(t.get("meta.producer")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
         sections,
     }
 }

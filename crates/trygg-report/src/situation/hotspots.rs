@@ -111,6 +111,7 @@ pub async fn compute(store: &Store, scope: &Scope, window: &Window) -> Result<Ho
         to: Some(to),
         limit: None,
         source: None,
+        categories: scope.categories.clone(),
     };
     let now = store.event_points(&query(window.current.from, window.current.to)).await?;
     let before = store.event_points(&query(window.previous.from, window.previous.to)).await?;

@@ -35,6 +35,8 @@ pub struct SituationRequest {
     pub period: Period,
     /// An area to compare with, if any.
     pub comparison: Option<Code>,
+    /// Only these event categories and crime types (empty: all).
+    pub categories: Vec<String>,
     /// "Now", epoch ms: a period that has not ended is reported to this day.
     pub now: i64,
 }

@@ -27,6 +27,8 @@ pub struct Scope {
     pub city: Option<Area>,
     /// The comparison area and its members, if one was asked for.
     pub comparison: Option<(Area, Vec<Code>)>,
+    /// Only these event categories and crime types (empty: all).
+    pub categories: Vec<String>,
 }
 
 impl Scope {
@@ -66,7 +68,16 @@ impl Scope {
             }
             None => None,
         };
-        Ok(Scope { area, members: own, districts, places, related, city, comparison })
+        Ok(Scope {
+            area,
+            members: own,
+            districts,
+            places,
+            related,
+            city,
+            comparison,
+            categories: request.categories.clone(),
+        })
     }
 }
 

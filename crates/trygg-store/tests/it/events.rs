@@ -94,6 +94,7 @@ async fn events_are_queried_by_area_and_time(store: Store) {
         to,
         limit: None,
         source: None,
+        categories: Vec::new(),
     };
     assert_eq!(store.events(&q(&["tensta"], None, None)).await.unwrap().len(), 2);
     assert_eq!(store.events(&q(&["tensta", "stockholm"], Some(2_000), None)).await.unwrap().len(), 2);
@@ -106,6 +107,9 @@ async fn events_are_queried_by_area_and_time(store: Store) {
     assert_eq!(store.event_counts(&by_source("polisen")).await.unwrap().len(), 1);
     assert!(store.event_counts(&by_source("other")).await.unwrap().is_empty());
     assert_eq!(store.event_sources().await.unwrap(), ["polisen"]);
+    let of = |c: &str| EventQuery { categories: vec![c.into()], ..q(&["tensta"], None, None) };
+    assert_eq!(store.event_counts(&of("Skadegörelse")).await.unwrap(), vec![("Skadegörelse".to_owned(), 2)]);
+    assert!(store.event_counts(&of("Rån")).await.unwrap().is_empty());
 }
 
 async fn an_import_that_fails_leaves_nothing_behind(store: Store) {

@@ -136,3 +136,29 @@ async fn publishing_keeps_each_version_exactly_and_is_audited() {
     let forged = app.client.post(app.url("/situation/publish")).form(&form).send().await.unwrap();
     assert!(forged.status().is_client_error() || forged.status().is_redirection());
 }
+
+#[tokio::test]
+async fn a_report_can_be_limited_to_categories_and_published_so() {
+    let app = App::start().await;
+    let page = app
+        .get_as(Role::Coordinator, "/situation?area=jarva&period=2025&category=Inbrott&category=R%C3%A5n")
+        .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let body = page.text().await.unwrap();
+    assert!(body.contains("Urval: endast Inbrott, Rån."), "the selection is stated in the report");
+    let link = body.lines().find(|l| l.contains("format=pdf")).unwrap_or_default().replace("&#38;", "&amp;");
+    assert!(link.contains("category=Inbrott&amp;category=R%C3%A5n"), "downloads keep the selection: {link}");
+    let form = [
+        ("area", "jarva"),
+        ("period", "2025"),
+        ("comparison", ""),
+        ("categories", "Inbrott\nRån"),
+        ("summary", "Inbrott och rån."),
+    ];
+    let res = app.post_form_as(Role::Coordinator, "/situation/publish", &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers()[LOCATION].to_str().unwrap().to_owned();
+    let doc: trygg_report::doc::Doc =
+        app.get_as(Role::Coordinator, &format!("{location}?format=json")).await.json().await.unwrap();
+    assert!(doc.meta.iter().any(|m| m == "Urval: endast Inbrott, Rån."), "{:?}", doc.meta);
+}
