@@ -41,7 +41,14 @@ async fn versions_are_kept_exactly_and_audited(store: Store) {
 async fn an_unknown_area_is_refused(store: Store) {
     jarva(&store).await;
     let atlantis = Code::new("atlantis").unwrap();
-    let new = NewSnapshot { kind: "situation", area: &atlantis, period: "2025", lang: "sv", title: "x", document: "{}" };
+    let new = NewSnapshot {
+        kind: "situation",
+        area: &atlantis,
+        period: "2025",
+        lang: "sv",
+        title: "x",
+        document: "{}",
+    };
     assert!(store.publish_snapshot("user:1", &new).await.is_err());
     assert!(store.snapshots(None).await.unwrap().is_empty());
 }
