@@ -1,8 +1,9 @@
 //! The import history and the upload form for coordinators: `GET /imports`
 //! lists the latest imports (file, SHA-256, counts, who, when); `POST
 //! /imports` takes a multipart upload and runs the same importers as
-//! `trygg import statistics|survey|population`, all or nothing, reporting
-//! every refused row with its place.
+//! `trygg import statistics|survey|population|polisen|points|boundaries`
+//! (points with its TOML mapping file uploaded beside the CSV; boundaries as
+//! GeoJSON), all or nothing, reporting every refused row with its place.
 
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -25,7 +26,12 @@ const KINDS: &[(&str, &str)] = &[
     ("statistics", "imports.kind.statistics"),
     ("survey", "imports.kind.survey"),
     ("population", "imports.kind.population"),
+    ("polisen", "imports.kind.polisen"),
+    ("points", "imports.kind.points"),
+    ("boundaries", "imports.kind.boundaries"),
 ];
+/// The importers whose source name comes from the form.
+const NEEDS_SOURCE: &[&str] = &["statistics", "survey", "population"];
 
 /// The import routes.
 pub fn routes() -> Vec<Entry> {
@@ -121,6 +127,8 @@ struct Upload {
     skip_invalid: bool,
     file_name: String,
     bytes: Vec<u8>,
+    mapping: Vec<u8>,
+    name_field: String,
 }
 
 async fn read(mut multipart: Multipart) -> Result<Upload, axum::extract::multipart::MultipartError> {
@@ -131,6 +139,8 @@ async fn read(mut multipart: Multipart) -> Result<Upload, axum::extract::multipa
                 u.file_name = field.file_name().unwrap_or("upload").to_owned();
                 u.bytes = field.bytes().await?.to_vec();
             }
+            "mapping" => u.mapping = field.bytes().await?.to_vec(),
+            "name_field" => u.name_field = field.text().await?.trim().to_owned(),
             "csrf" => u.csrf = field.text().await?,
             "kind" => u.kind = field.text().await?,
             "source" => u.source = field.text().await?.trim().to_owned(),
@@ -157,13 +167,19 @@ pub async fn upload(State(state): State<AppState>, ctx: Ctx, multipart: Multipar
         return render(&state, &ctx, StatusCode::BAD_REQUEST, None, bad("imports.error.kind"), Vec::new())
             .await;
     }
-    if u.source.is_empty() || u.source.len() > 100 {
+    if NEEDS_SOURCE.contains(&u.kind.as_str()) && (u.source.is_empty() || u.source.len() > 100) {
         return render(&state, &ctx, StatusCode::BAD_REQUEST, None, bad("imports.error.source"), Vec::new())
             .await;
     }
     if u.bytes.is_empty() {
         return render(&state, &ctx, StatusCode::BAD_REQUEST, None, bad("imports.error.file"), Vec::new())
             .await;
+    }
+    match u.kind.as_str() {
+        "polisen" => return polisen(&state, &ctx, &u).await,
+        "points" => return points(&state, &ctx, &u).await,
+        "boundaries" => return boundaries(&state, &ctx, &u).await,
+        _ => {}
     }
     let opts = TableOptions {
         source: u.source.clone(),
@@ -200,6 +216,189 @@ pub async fn upload(State(state): State<AppState>, ctx: Ctx, multipart: Multipar
                 .await
         }
         Err(TableImportError::Store(e)) => PageError::from_store(e, t).into_response(),
+    }
+}
+
+/// The outcome of an import as the page shows it.
+struct Shown {
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+    problems: Vec<String>,
+}
+
+impl Shown {
+    fn ok(notice: String, problems: Vec<String>) -> Self {
+        Self { status: StatusCode::OK, notice: Some(notice), error: None, problems }
+    }
+
+    fn refused(error: String, problems: Vec<String>) -> Self {
+        Self { status: StatusCode::UNPROCESSABLE_ENTITY, notice: None, error: Some(error), problems }
+    }
+
+    async fn render(self, state: &AppState, ctx: &Ctx) -> Response {
+        render(state, ctx, self.status, self.notice, self.error, self.problems).await
+    }
+}
+
+/// Audits a written import.
+async fn audit_run(state: &AppState, ctx: &Ctx, kind: &str, run: &trygg_store::ImportRun, file: &str) {
+    let record = format!("import_run:{}", run.id);
+    if let Err(e) = state.store.audit(&ctx.actor(), &format!("import.{kind}"), &record, file).await {
+        tracing::error!(error = %e, "audit of an import failed");
+    }
+}
+
+fn written(t: crate::i18n::Tr<'_>, file: &str, accepted: usize, run: &trygg_store::ImportRun) -> String {
+    t.fill("imports.done", "file", file)
+        .replace("{accepted}", &accepted.to_string())
+        .replace("{inserted}", &run.inserted.to_string())
+        .replace("{updated}", &run.updated.to_string())
+        .replace("{unchanged}", &run.unchanged.to_string())
+}
+
+fn checked(t: crate::i18n::Tr<'_>, file: &str, accepted: usize) -> String {
+    t.fill("imports.checked", "file", file).replace("{accepted}", &accepted.to_string())
+}
+
+/// Police events (JSON or gzip-compressed JSON), placed by the gazetteer.
+async fn polisen(state: &AppState, ctx: &Ctx, u: &Upload) -> Response {
+    use trygg_import::polisen;
+    let t = ctx.t();
+    let file = u.file_name.as_str();
+    let shown = match polisen::gazetteer(&state.store).await {
+        Err(e) => Shown::refused(t.get("imports.unreadable").to_owned(), vec![e.to_string()]),
+        Ok(gazetteer) => match polisen::dry_run(file, &u.bytes, &gazetteer) {
+            Err(e) => Shown::refused(t.get("imports.unreadable").to_owned(), vec![e.to_string()]),
+            Ok(check) if u.dry_run => Shown::ok(checked(t, file, check.events), Vec::new()),
+            Ok(check) => match polisen::load(&state.store, &gazetteer, file, &u.bytes, &ctx.actor()).await {
+                Ok(run) => {
+                    audit_run(state, ctx, "polisen", &run, file).await;
+                    Shown::ok(written(t, file, check.events, &run), Vec::new())
+                }
+                Err(e) => Shown::refused(t.get("imports.unreadable").to_owned(), vec![e.to_string()]),
+            },
+        },
+    };
+    shown.render(state, ctx).await
+}
+
+/// Point events from CSV with the mapping file uploaded beside it.
+async fn points(state: &AppState, ctx: &Ctx, u: &Upload) -> Response {
+    use trygg_import::points::{self, ImportOptions, Input, Mapping};
+    let t = ctx.t();
+    if u.mapping.is_empty() {
+        return Shown::refused(t.get("imports.error.mapping").to_owned(), Vec::new())
+            .render(state, ctx)
+            .await;
+    }
+    let parsed = std::str::from_utf8(&u.mapping)
+        .map_err(|e| e.to_string())
+        .and_then(|text| toml::from_str::<Mapping>(text).map_err(|e| e.to_string()));
+    let mapping = match parsed {
+        Ok(m) => m,
+        Err(e) => {
+            let problem = format!("{}: {e}", t.get("imports.mapping"));
+            return Shown::refused(t.get("imports.error.mapping").to_owned(), vec![problem])
+                .render(state, ctx)
+                .await;
+        }
+    };
+    let locator = match points::locator(&state.store).await {
+        Ok(l) => std::sync::Arc::new(l),
+        Err(e) => {
+            return Shown::refused(t.get("imports.unreadable").to_owned(), vec![e.to_string()])
+                .render(state, ctx)
+                .await;
+        }
+    };
+    let inputs = [Input::Bytes { name: u.file_name.clone(), bytes: u.bytes.clone().into() }];
+    let options = ImportOptions { actor: ctx.actor(), skip_invalid: u.skip_invalid, dry_run: u.dry_run };
+    let shown =
+        match points::import_files(&state.store, &inputs, &mapping, locator, &options, &mut |_| {}).await {
+            Err(e) => Shown::refused(t.get("imports.unreadable").to_owned(), vec![e.to_string()]),
+            Ok(summary) => {
+                let mut problems = Vec::new();
+                let mut notices = Vec::new();
+                for f in &summary.files {
+                    problems.extend(
+                        f.rejected.iter().map(|r| {
+                            format!("{}: line {}, column {}: {}", f.file, r.line, r.column, r.reason)
+                        }),
+                    );
+                    match &f.run {
+                        Some(run) if summary.written => {
+                            audit_run(state, ctx, "points", run, &f.file).await;
+                            notices.push(written(t, &f.file, f.accepted, run));
+                        }
+                        _ => notices.push(checked(t, &f.file, f.accepted)),
+                    }
+                }
+                if !summary.written && !u.dry_run {
+                    Shown::refused(t.fill("imports.refused", "n", &summary.rejected().to_string()), problems)
+                } else {
+                    Shown::ok(notices.join(" "), problems)
+                }
+            }
+        };
+    shown.render(state, ctx).await
+}
+
+/// Boundaries of existing areas from GeoJSON, matched by name or code.
+async fn boundaries(state: &AppState, ctx: &Ctx, u: &Upload) -> Response {
+    use trygg_import::{boundaries, shapefile, statistics};
+    let t = ctx.t();
+    let file = u.file_name.as_str();
+    let name_field = if u.name_field.is_empty() { "name" } else { u.name_field.as_str() };
+    let Ok(text) = std::str::from_utf8(&u.bytes) else {
+        return Shown::refused(
+            t.get("imports.unreadable").to_owned(),
+            vec![format!("{file}: not UTF-8 text")],
+        )
+        .render(state, ctx)
+        .await;
+    };
+    let features = match boundaries::parse_boundaries(file, text, name_field) {
+        Ok(f) => f,
+        Err(e) => {
+            return Shown::refused(t.get("imports.unreadable").to_owned(), vec![e.to_string()])
+                .render(state, ctx)
+                .await;
+        }
+    };
+    let areas = match statistics::matcher(&state.store).await {
+        Ok(a) => a,
+        Err(e) => return PageError::from_store(e, t).into_response(),
+    };
+    let matched = shapefile::match_areas(&features, &areas);
+    let problems: Vec<String> = matched
+        .unmatched
+        .iter()
+        .map(|(i, n)| format!("{file}: feature {i} ({n:?}): {}", t.get("imports.no_area")))
+        .collect();
+    if !problems.is_empty() && !u.skip_invalid {
+        return Shown::refused(t.fill("imports.refused", "n", &problems.len().to_string()), problems)
+            .render(state, ctx)
+            .await;
+    }
+    if u.dry_run {
+        return Shown::ok(checked(t, file, matched.boundaries.len()), problems).render(state, ctx).await;
+    }
+    let meta = trygg_store::ImportMeta {
+        kind: "boundaries".into(),
+        source: file.to_owned(),
+        file_name: file.to_owned(),
+        sha256: trygg_import::polisen::sha256_hex(&u.bytes),
+        rejected: problems.len() as i64,
+        actor: ctx.actor(),
+        started_at: trygg_store::now_ms(),
+    };
+    match state.store.import_boundaries(&meta, &matched.boundaries).await {
+        Ok(run) => {
+            audit_run(state, ctx, "boundaries", &run, file).await;
+            Shown::ok(written(t, file, matched.boundaries.len(), &run), problems).render(state, ctx).await
+        }
+        Err(e) => PageError::from_store(e, t).into_response(),
     }
 }
 

@@ -91,3 +91,157 @@ async fn a_forged_or_unauthorised_upload_is_refused() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert!(app.store.import_runs(5).await.unwrap().is_empty());
 }
+
+/// Uploads `files` (field name, file name, content) with `fields`, as `role`.
+async fn upload_files(
+    app: &App,
+    role: Role,
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &[u8])],
+) -> reqwest::Response {
+    let (cookie, token) = app.sessions[&role].clone();
+    let boundary = "----trygg-import-boundary";
+    let mut body: Vec<u8> = Vec::new();
+    for (name, value) in [("csrf", token.as_str())].iter().chain(fields) {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .bytes(),
+        );
+    }
+    for (field, name, content) in files {
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{name}\"\r\n\r\n")
+                .bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend(b"\r\n");
+    }
+    body.extend(format!("--{boundary}--\r\n").bytes());
+    app.client
+        .post(app.url("/imports"))
+        .header(COOKIE, cookie)
+        .header(CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn shared(path: &str) -> Vec<u8> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[tokio::test]
+async fn police_events_upload_like_the_command() {
+    let app = App::start().await;
+    let file = shared("polisen/api_snapshot_2025-06-07_first156.json");
+    let res =
+        upload_files(&app, Role::Coordinator, &[("kind", "polisen")], &[("file", "snapshot.json", &file)])
+            .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("snapshot.json: 156 värden godkända – 156 nya"), "{html}");
+    let again =
+        upload_files(&app, Role::Coordinator, &[("kind", "polisen")], &[("file", "snapshot.json", &file)])
+            .await;
+    assert!(again.text().await.unwrap().contains("0 nya, 0 ändrade, 156 oförändrade"));
+    let broken =
+        upload_files(&app, Role::Coordinator, &[("kind", "polisen")], &[("file", "cut.json", &file[..500])])
+            .await;
+    assert_eq!(broken.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(broken.text().await.unwrap().contains("cut.json"), "the error names the file");
+    let audit = app.store.audit_entries(20).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.action == "import.polisen").count(), 2);
+}
+
+const MAPPING: &str = "source = \"stadens-system\"\ncrs = \"EPSG:4326\"\nx_column = \"lon\"\ny_column = \"lat\"\n\
+                       time_column = \"tid\"\ncategory_column = \"typ\"\nid_column = \"id\"\n";
+
+#[tokio::test]
+async fn point_events_upload_with_their_mapping_and_are_refused_without_one() {
+    let app = App::start().await;
+    let csv = b"id,tid,typ,lat,lon\n1,2025-03-01 21:15,Skadeg\xc3\xb6relse,59.3771,17.8245\n2,2025-03-02 22:40,Klotter,59.3775,17.8250\n";
+    let res = upload_files(
+        &app,
+        Role::Coordinator,
+        &[("kind", "points")],
+        &[("file", "incidents.csv", csv), ("mapping", "mapping.toml", MAPPING.as_bytes())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("incidents.csv: 2 värden godkända – 2 nya"));
+    let events = app.store.events(&trygg_store::EventQuery::default()).await.unwrap();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events.iter().all(|e| e.source == "stadens-system" && e.event.area.is_some()),
+        "placed in a district"
+    );
+
+    let without =
+        upload_files(&app, Role::Coordinator, &[("kind", "points")], &[("file", "incidents.csv", csv)]).await;
+    assert_eq!(without.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(without.text().await.unwrap().contains("kolumnbeskrivning"));
+    let bad = upload_files(
+        &app,
+        Role::Coordinator,
+        &[("kind", "points")],
+        &[("file", "incidents.csv", csv), ("mapping", "mapping.toml", b"crs = 4326\n")],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_row = b"id,tid,typ,lat,lon\n3,not a time,Klotter,59.3775,17.8250\n";
+    let refused = upload_files(
+        &app,
+        Role::Coordinator,
+        &[("kind", "points")],
+        &[("file", "bad.csv", bad_row), ("mapping", "mapping.toml", MAPPING.as_bytes())],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("bad.csv: line 2"), "the refused row is named");
+    assert_eq!(
+        app.store.events(&trygg_store::EventQuery::default()).await.unwrap().len(),
+        2,
+        "nothing added"
+    );
+}
+
+#[tokio::test]
+async fn boundaries_upload_as_geojson_matched_to_areas() {
+    let app = App::start().await;
+    let square = |name: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"name":"{name}"}},"geometry":{{"type":"Polygon","coordinates":[[[17.80,59.37],[17.83,59.37],[17.83,59.39],[17.80,59.39],[17.80,59.37]]]}}}}"#
+        )
+    };
+    let good = format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, square("Tensta"));
+    let res = upload_files(
+        &app,
+        Role::Admin,
+        &[("kind", "boundaries")],
+        &[("file", "tensta.geojson", good.as_bytes())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.unwrap().contains("tensta.geojson: 1 värden godkända – 0 nya, 1 ändrade"));
+    let bad =
+        format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, square("Tensta"), square("Atlantis"));
+    let res = upload_files(
+        &app,
+        Role::Admin,
+        &[("kind", "boundaries")],
+        &[("file", "two.geojson", bad.as_bytes())],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("Atlantis"));
+    let member = upload_files(
+        &app,
+        Role::Member,
+        &[("kind", "boundaries")],
+        &[("file", "t.geojson", good.as_bytes())],
+    )
+    .await;
+    assert_eq!(member.status(), StatusCode::FORBIDDEN);
+}
