@@ -317,6 +317,30 @@ fn check_range(field: &'static str, from: Option<Date>, to: Option<Date>) -> Res
     }
 }
 
+/// `root` and every area below it, at any depth, whose membership overlaps
+/// `[from, to)` (a `None` bound is open: `members(all, root, None, None)` is
+/// everything that was ever below `root`). A district that belonged to
+/// Rinkeby-Kista until 2023-06-30 is a member of it for 2023, not for 2024.
+pub fn members(all: &[Area], root: &AreaCode, from: Option<Date>, to: Option<Date>) -> Vec<AreaCode> {
+    let mut out = vec![root.clone()];
+    let mut i = 0;
+    while i < out.len() {
+        let parent = out[i].clone();
+        for a in all {
+            let linked = a.parents.iter().any(|p| {
+                p.code == parent
+                    && p.valid_from.zip(to).is_none_or(|(f, to)| f < to)
+                    && p.valid_to.zip(from).is_none_or(|(t, from)| t >= from)
+            });
+            if linked && !out.contains(&a.code) {
+                out.push(a.code.clone());
+            }
+        }
+        i += 1;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +360,36 @@ mod tests {
         assert!(!c.contains(tensta.offset(110.0, 10.0)));
     }
     use jiff::civil::date;
+
+    #[test]
+    fn members_follow_the_dates_of_each_membership() {
+        let code = |c: &str| Code::new(c).unwrap();
+        let area = |c: &str, level, parent: Option<(&str, Option<Date>, Option<Date>)>| {
+            let mut a = Area::new(code(c), Name::new(c).unwrap(), level);
+            a.parents = parent
+                .map(|(p, valid_from, valid_to)| AreaParent { code: code(p), valid_from, valid_to })
+                .into_iter()
+                .collect();
+            a
+        };
+        let all = vec![
+            area("rinkeby-kista", AreaLevel::DistrictArea, None),
+            area("jarva", AreaLevel::DistrictArea, None),
+            area("husby", AreaLevel::District, Some(("rinkeby-kista", None, Some(date(2023, 6, 30))))),
+            area("husby-centrum", AreaLevel::Place, Some(("husby", None, None))),
+        ];
+        let rk = code("rinkeby-kista");
+        let names = |v: Vec<Code>| v.iter().map(|c| c.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            names(members(&all, &rk, Some(date(2023, 1, 1)), Some(date(2024, 1, 1)))),
+            ["rinkeby-kista", "husby", "husby-centrum"]
+        );
+        assert_eq!(
+            names(members(&all, &rk, Some(date(2024, 1, 1)), Some(date(2025, 1, 1)))),
+            ["rinkeby-kista"]
+        );
+        assert_eq!(names(members(&all, &rk, None, None)).len(), 3, "open bounds: ever below");
+    }
 
     fn square() -> Vec<Vec<LatLon>> {
         let p = |lat, lon| LatLon::new(lat, lon).unwrap();

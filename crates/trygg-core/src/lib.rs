@@ -12,19 +12,24 @@ mod org;
 mod password;
 mod period;
 mod personal;
+mod plan;
 mod report;
 mod role;
 mod serious_talk;
 mod strategy;
 mod text;
 
-pub use area::{Area, AreaCode, AreaLevel, AreaParent, LatLon, Polygon};
+pub use area::{Area, AreaCode, AreaLevel, AreaParent, LatLon, Polygon, members};
 pub use calendar::{Deadline, add_working_days, is_working_day, swedish_holidays};
 pub use error::Invalid;
 pub use org::{Group, GroupKind, GroupMember, Partner, PartnerKind};
 pub use password::{Password, hash_password, verify_password};
 pub use period::Period;
 pub use personal::{PersonalData, contains_identity_number, find_personal_data};
+pub use plan::{
+    ApprovalStage, Cadence, CauseKind, EvidenceBase, EvidenceKind, Factor, FactorLevel, IndicatorSource,
+    MeasureStatus, PlanKind, Polarity,
+};
 pub use report::{ReportState, ReporterKind};
 pub use role::Role;
 pub use serious_talk::{
