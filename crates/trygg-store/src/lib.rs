@@ -14,6 +14,7 @@ mod events;
 mod mail;
 mod migrate;
 mod org;
+mod plans;
 mod reports;
 mod serious_talks;
 mod snapshots;
@@ -31,6 +32,7 @@ pub use events::{
 };
 pub use mail::OutgoingMail;
 pub use migrate::SCHEMA_VERSION;
+pub use plans::*;
 pub use reports::{
     Category, Change, CreatedReport, Destination, EstDecision, MAX_DESCRIPTION, MAX_PHOTO_BYTES, MAX_PHOTOS,
     NewReport, Photo, PhotoMeta, ROUTING_TTL_MS, Recipient, Report, ReportFigures, ReportQuery, ReportUpdate,

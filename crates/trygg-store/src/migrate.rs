@@ -43,6 +43,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_report_snapshots.sql"),
         include_str!("../migrations/postgres/0006_report_snapshots.sql"),
     ),
+    (
+        7,
+        "plans",
+        include_str!("../migrations/sqlite/0007_plans.sql"),
+        include_str!("../migrations/postgres/0007_plans.sql"),
+    ),
 ];
 
 /// The schema version this binary brings.

@@ -4,7 +4,10 @@
 mod areas;
 mod audit;
 mod events;
+mod indicators;
+mod measures;
 mod org;
+mod problems;
 mod reports;
 mod schema;
 mod serious_talks;
