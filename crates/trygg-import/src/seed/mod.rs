@@ -8,12 +8,14 @@
 
 mod exposed;
 mod geography;
+mod indicators;
 mod names;
 mod org;
 mod places;
 mod rapid;
 mod table;
 
+pub use indicators::{SeedIndicators, SeedTarget};
 pub use names::display_name;
 pub use rapid::{RapidReport, load_rapid_action, parse_deadline};
 
@@ -43,6 +45,7 @@ const EXPOSED: Embedded = embedded!("utsatta_omraden_jarva.csv");
 const STRATEGY: Embedded = embedded!("strategy_jarva_2020_2025.toml");
 const ORGANISATION: Embedded = embedded!("organisation_jarva.toml");
 const RAPID: Embedded = embedded!("rapid_action_jarva.toml");
+const INDICATORS: Embedded = embedded!("indicators_jarva.toml");
 
 /// Why the seed could not be built or loaded.
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +89,8 @@ pub struct Seed {
     pub categories: Vec<Category>,
     /// The responsibility zones.
     pub zones: Vec<Zone>,
+    /// The common indicators and their targets.
+    pub indicators: SeedIndicators,
 }
 
 /// What a seed wrote, by kind.
@@ -153,6 +158,7 @@ pub fn jarva() -> Result<Seed, SeedError> {
     let rapid = rapid::Rapid::parse(RAPID.name, RAPID.text, &areas, &org.partners)?;
     let mut partners = org.partners;
     partners.extend(rapid.partners);
+    let indicators = SeedIndicators::parse(INDICATORS.name, INDICATORS.text, &areas)?;
     Ok(Seed {
         areas,
         strategy,
@@ -160,6 +166,7 @@ pub fn jarva() -> Result<Seed, SeedError> {
         groups: org.groups,
         categories: rapid.categories,
         zones: rapid.zones,
+        indicators,
     })
 }
 
@@ -221,6 +228,7 @@ impl Seed {
         for z in &self.zones {
             store.upsert_zone(z).await?;
         }
+        self.indicators.load(store).await?;
         let report = self.report();
         let action = format!("seed.{name}");
         store.audit("system", &action, "areas", &report.to_string()).await?;
@@ -233,8 +241,9 @@ impl Seed {
 /// areas Rinkeby-Kista and Spånga-Tensta (until 2023-06-30) and Järva (from
 /// 2023-07-01) and the city, with boundaries composed of their districts'
 /// polygons, Järva's places, the police's exposed districts, the strategy
-/// 2020–2025, partners and groups. Idempotent: running it twice gives the
-/// same database (plus a second audit entry). All data is checked before
+/// 2020–2025, partners and groups, and the common indicators with their
+/// illustrative targets. Idempotent: running it twice gives the
+/// same database (plus new audit entries). All data is checked before
 /// anything is written.
 pub async fn seed_jarva(store: &Store) -> Result<SeedReport, SeedError> {
     jarva()?.load(store, "jarva").await
