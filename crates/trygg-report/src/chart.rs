@@ -644,16 +644,19 @@ fn write_bar_chart(c: &BarChart, out: &mut String) -> fmt::Result {
             match value(s, i) {
                 Some(v) => {
                     let (a, b) = (x(0.0), x(v));
-                    write!(
-                        bars,
-                        r#"<rect class="bar series s{j}" x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>"#,
-                        Num(a.min(b)),
-                        Num(by),
-                        Num((b - a).abs()),
-                        Num(bar_h),
-                        fills[j],
-                        escape(&tip)
-                    )?;
+                    // A zero-width rectangle is invalid SVG for some renderers: a zero has only its label.
+                    if (b - a).abs() >= 0.01 {
+                        write!(
+                            bars,
+                            r#"<rect class="bar series s{j}" x="{}" y="{}" width="{}" height="{}" fill="{}"><title>{}</title></rect>"#,
+                            Num(a.min(b)),
+                            Num(by),
+                            Num((b - a).abs()),
+                            Num(bar_h),
+                            fills[j],
+                            escape(&tip)
+                        )?;
+                    }
                     let (tx, anchor) = if v < 0.0 { (b - 4.0, "end") } else { (b + 4.0, "start") };
                     write!(
                         values,

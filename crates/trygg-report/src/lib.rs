@@ -12,5 +12,6 @@ pub mod output;
 #[cfg(feature = "pdf")]
 pub mod pdf;
 pub mod situation;
+pub mod tertial;
 pub mod text;
 pub mod xlsx;

@@ -337,7 +337,7 @@ impl Writer<'_> {
                 "incidents.in-time",
                 &[
                     ("pct", self.num(share, NumberFormat::Percent(0))),
-                    ("n", inc.deadline_decided.to_string()),
+                    ("n", self.num(inc.deadline_decided as f64, NumberFormat::Integer)),
                 ],
             )));
         }
@@ -435,8 +435,8 @@ impl Writer<'_> {
             &[
                 ("events", self.num(h.events as f64, NumberFormat::Integer)),
                 ("cell", self.num(g.grid.cell_size(), NumberFormat::Integer)),
-                ("hot", g.hot_cells().to_string()),
-                ("persistent", g.persistent_cells().to_string()),
+                ("hot", self.num(g.hot_cells() as f64, NumberFormat::Integer)),
+                ("persistent", self.num(g.persistent_cells() as f64, NumberFormat::Integer)),
                 ("q", self.num(FDR_Q, NumberFormat::Decimal(2))),
             ],
         )));
@@ -455,13 +455,16 @@ impl Writer<'_> {
                         ("distance", self.num(nr.distance_m, NumberFormat::Integer)),
                         ("ratio", self.num(r, NumberFormat::Decimal(1))),
                         ("days", self.num(nr.days, NumberFormat::Integer)),
-                        ("n", nr.events.to_string()),
+                        ("n", self.num(nr.events as f64, NumberFormat::Integer)),
                         ("p", format_p(nr.p.unwrap_or(1.0), self.lang)),
                     ],
                 ),
                 None => self.t.fill(
                     "hotspots.no-near-repeat",
-                    &[("category", nr.category.to_lowercase()), ("n", nr.events.to_string())],
+                    &[
+                        ("category", nr.category.to_lowercase()),
+                        ("n", self.num(nr.events as f64, NumberFormat::Integer)),
+                    ],
                 ),
             })),
             None => out.push(Block::Note(self.t.get("hotspots.near-repeat-not-run"))),
@@ -539,7 +542,7 @@ impl Writer<'_> {
         let description = self.t.fill(
             "hotspots.map-desc",
             &[
-                ("hot", g.hot_cells().to_string()),
+                ("hot", self.num(g.hot_cells() as f64, NumberFormat::Integer)),
                 ("places", if g.hot_places.is_empty() { "–".into() } else { g.hot_places.join(", ") }),
             ],
         );
@@ -699,6 +702,7 @@ impl Writer<'_> {
     fn measures(&self) -> Vec<Block> {
         match &self.s.measures {
             None => vec![Block::Note(self.t.get("measures.none"))],
+            Some(list) if list.is_empty() => vec![Block::Note(self.t.get("measures.empty"))],
             Some(list) => vec![Block::Table(Table {
                 id: "measures".into(),
                 caption: self.t.get("section.measures"),

@@ -19,6 +19,7 @@ pub use counts::{Basis, Comparison, CountRow, CountTable, TableKind};
 pub use document::to_doc;
 pub use hotspots::{HotspotGrid, Hotspots, NearRepeatFinding};
 pub use incidents::{CategoryLine, CoverageLine, Incidents};
+pub(crate) use scope::stockholm;
 pub use scope::{Scope, Window};
 pub use summary::summary;
 pub use surveys::{ShareFigure, SurveyLine, SurveyTable};
@@ -98,6 +99,40 @@ pub struct MeasureLine {
     pub comment: String,
 }
 
+/// The measures of the area's plans active in the period with their latest
+/// status; `None` when no action plan is kept in Trygg for the area.
+async fn measures(
+    store: &Store,
+    scope: &Scope,
+    window: &Window,
+) -> Result<Option<Vec<MeasureLine>>, SituationError> {
+    if store.plans(&scope.members).await?.is_empty() {
+        return Ok(None);
+    }
+    let active: Vec<trygg_store::Measure> = store
+        .measures(&scope.members)
+        .await?
+        .into_iter()
+        .filter(|m| m.starts < window.current.end_day && m.ends >= window.current.first_day)
+        .collect();
+    let ids: Vec<i64> = active.iter().map(|m| m.id).collect();
+    let latest = store.latest_followups(&ids).await?;
+    Ok(Some(
+        active
+            .into_iter()
+            .map(|m| {
+                let f = latest.get(&m.id);
+                MeasureLine {
+                    status: f.map_or_else(|| "not-reported".to_owned(), |f| f.status.as_str().to_owned()),
+                    comment: f.map_or_else(String::new, |f| format!("{} ({})", f.comment, f.period)),
+                    name: m.name,
+                    owner: m.owner,
+                }
+            })
+            .collect(),
+    ))
+}
+
 /// The survey of perceived safety (Stockholm's trygghetsmätning).
 pub const SAFETY_SURVEY: &str = "trygghetsmatningen";
 /// The youth survey (Stockholmsenkäten).
@@ -126,6 +161,7 @@ pub async fn build(store: &Store, request: &SituationRequest) -> Result<Situatio
         .into_iter()
         .filter(|r| sources.contains(&r.source.as_str()) && r.finished_at <= request.now)
         .collect();
+    let measures = measures(store, &scope, &window).await?;
     Ok(Situation {
         request: request.clone(),
         scope,
@@ -137,7 +173,7 @@ pub async fn build(store: &Store, request: &SituationRequest) -> Result<Situatio
         hotspots,
         safety,
         youth,
-        measures: None,
+        measures,
         imports,
     })
 }

@@ -6,7 +6,7 @@ use super::{SituationError, SituationRequest};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use trygg_core::{Area, AreaLevel, Code, Period};
+use trygg_core::{Area, AreaLevel, Code, Period, members};
 use trygg_store::Store;
 
 /// The areas a report covers.
@@ -39,7 +39,7 @@ impl Scope {
         let area =
             find(&request.area).ok_or_else(|| SituationError::UnknownArea(request.area.to_string()))?;
         let (from, to) = (request.period.start(), request.period.end());
-        let own = members(&all, &area.code, from, to);
+        let own = members(&all, &area.code, Some(from), Some(to));
         let mut districts: Vec<Area> =
             all.iter().filter(|a| a.level == AreaLevel::District && own.contains(&a.code)).cloned().collect();
         if area.level == AreaLevel::Place {
@@ -63,7 +63,7 @@ impl Scope {
         let comparison = match &request.comparison {
             Some(code) => {
                 let other = find(code).ok_or_else(|| SituationError::UnknownArea(code.to_string()))?;
-                let m = members(&all, code, from, to);
+                let m = members(&all, code, Some(from), Some(to));
                 Some((other, m))
             }
             None => None,
@@ -79,27 +79,6 @@ impl Scope {
             categories: request.categories.clone(),
         })
     }
-}
-
-/// `root` and every area below it whose membership overlaps `[from, to)`.
-fn members(all: &[Area], root: &Code, from: Date, to: Date) -> Vec<Code> {
-    let mut out = vec![root.clone()];
-    let mut i = 0;
-    while i < out.len() {
-        let parent = out[i].clone();
-        for a in all {
-            let linked = a.parents.iter().any(|p| {
-                p.code == parent
-                    && p.valid_from.is_none_or(|f| f < to)
-                    && p.valid_to.is_none_or(|t| t >= from)
-            });
-            if linked && !out.contains(&a.code) {
-                out.push(a.code.clone());
-            }
-        }
-        i += 1;
-    }
-    out
 }
 
 /// A stretch of time, `[from, to)` in epoch ms, with its label.
