@@ -52,6 +52,11 @@ const PARTS: &[(&str, &str)] = &[
     (include_str!("../locales/sv/serious_talks.toml"), include_str!("../locales/en/serious_talks.toml")),
     (include_str!("../locales/sv/results.toml"), include_str!("../locales/en/results.toml")),
     (include_str!("../locales/sv/situation.toml"), include_str!("../locales/en/situation.toml")),
+    (include_str!("../locales/sv/tertial.toml"), include_str!("../locales/en/tertial.toml")),
+    (include_str!("../locales/sv/problems.toml"), include_str!("../locales/en/problems.toml")),
+    (include_str!("../locales/sv/measures.toml"), include_str!("../locales/en/measures.toml")),
+    (include_str!("../locales/sv/indicators.toml"), include_str!("../locales/en/indicators.toml")),
+    (include_str!("../locales/sv/followup.toml"), include_str!("../locales/en/followup.toml")),
 ];
 
 fn merge(into: &mut HashMap<String, String>, part: HashMap<String, String>) {

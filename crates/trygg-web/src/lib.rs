@@ -18,12 +18,14 @@ pub mod mail;
 mod open311;
 mod ops;
 mod pages;
+mod plans;
 mod reports;
 mod results;
 pub mod routes;
 mod security;
 mod serious_talks;
 mod situation;
+mod tertial;
 
 pub use i18n::{Lang, Translations};
 pub use ops::Metrics;

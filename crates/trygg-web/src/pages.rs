@@ -375,18 +375,7 @@ struct EventRow {
 
 /// The area and every area below it, at any time.
 pub(crate) fn with_descendants(all: &[Area], code: &Code) -> Vec<Code> {
-    let mut out = vec![code.clone()];
-    let mut i = 0;
-    while i < out.len() {
-        let parent = out[i].clone();
-        for a in all {
-            if a.parents.iter().any(|p| p.code == parent) && !out.contains(&a.code) {
-                out.push(a.code.clone());
-            }
-        }
-        i += 1;
-    }
-    out
+    trygg_core::members(all, code, None, None)
 }
 
 /// `GET /areas/{code}`: one area, its place in the hierarchy and its map.

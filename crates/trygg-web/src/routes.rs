@@ -85,6 +85,8 @@ fn entries() -> Vec<Entry> {
     all.extend(crate::serious_talks::routes());
     all.extend(crate::results::routes());
     all.extend(crate::situation::routes());
+    all.extend(crate::tertial::routes());
+    all.extend(crate::plans::routes());
     all
 }
 

@@ -22,9 +22,9 @@ use trygg_report::text::Lang;
 use trygg_store::{NewSnapshot, SnapshotInfo};
 
 /// Who may read situation reports: the city's staff and the steering group.
-const READERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Steering, Role::Member];
+pub(crate) const READERS: &[Role] = &[Role::Admin, Role::Coordinator, Role::Steering, Role::Member];
 /// Who may publish one.
-const PUBLISHERS: &[Role] = &[Role::Admin, Role::Coordinator];
+pub(crate) const PUBLISHERS: &[Role] = &[Role::Admin, Role::Coordinator];
 /// The longest summary accepted, in characters.
 const MAX_SUMMARY: usize = 10_000;
 
@@ -93,9 +93,11 @@ struct SituationPage<'a> {
     may_publish: bool,
     snapshot: Option<SnapshotInfo>,
     published: Vec<(SnapshotInfo, String)>,
+    /// Links that start a problem from a hot spot: (place, href).
+    problem_links: Vec<(String, String)>,
 }
 
-fn lang_of(ctx: &Ctx) -> Lang {
+pub(crate) fn lang_of(ctx: &Ctx) -> Lang {
     Lang::from_tag(ctx.lang.tag()).unwrap_or_default()
 }
 
@@ -127,7 +129,7 @@ async fn request_of(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Situ
 }
 
 /// Administrators see every area; others the areas they work in and those below them.
-async fn may_see(state: &AppState, ctx: &Ctx, area: &Code) -> bool {
+pub(crate) async fn may_see(state: &AppState, ctx: &Ctx, area: &Code) -> bool {
     let Some(user) = &ctx.user else { return false };
     if user.role == Role::Admin {
         return true;
@@ -149,7 +151,7 @@ fn situation_error(e: SituationError, ctx: &Ctx) -> String {
 }
 
 /// The areas a report can be made for: district areas, districts and places of Järva's seed, Järva first.
-async fn area_choices(state: &AppState) -> Vec<(String, String)> {
+pub(crate) async fn area_choices(state: &AppState) -> Vec<(String, String)> {
     let Ok(all) = state.store.areas(None, false).await else { return Vec::new() };
     let mut out: Vec<(String, String)> = all
         .iter()
@@ -209,6 +211,7 @@ pub async fn page(
         may_publish: PUBLISHERS.contains(&ctx.role()),
         snapshot: None,
         published: Vec::new(),
+        problem_links: Vec::new(),
     };
     let request = match request_of(&state, &ctx, &q).await {
         Ok(r) => r,
@@ -226,6 +229,9 @@ pub async fn page(
             page.report = Some(trygg_report::html::render_fragment(&doc));
             page.query = query_of(&request);
             page.published = published(&state, &request.area).await;
+            if PUBLISHERS.contains(&ctx.role()) {
+                page.problem_links = problem_links(&situation, &request, ctx.t());
+            }
             html(page)
         }
         Err(e) => {
@@ -233,6 +239,33 @@ pub async fn page(
             (StatusCode::BAD_REQUEST, html(page)).into_response()
         }
     }
+}
+
+/// One link per hot place: a new problem prefilled with the hot spot as its evidence.
+fn problem_links(
+    s: &trygg_report::situation::Situation,
+    r: &SituationRequest,
+    t: crate::i18n::Tr<'_>,
+) -> Vec<(String, String)> {
+    use crate::pages::encode;
+    let Some(grid) = &s.hotspots.grid else { return Vec::new() };
+    grid.hot_places
+        .iter()
+        .map(|place| {
+            let title = t.fill("situation.problem-title", "place", place);
+            let note =
+                t.fill("situation.problem-note", "place", place).replace("{period}", &r.period.to_string());
+            let href = format!(
+                "/problems/new?area={}&period={}&evidence_kind=hotspot&reference={}&note={}&title={}",
+                r.area,
+                r.period,
+                encode(&format!("situation:{}:{}:hotspots", r.area, r.period)),
+                encode(&note),
+                encode(&title)
+            );
+            (place.clone(), href)
+        })
+        .collect()
 }
 
 fn query_of(r: &SituationRequest) -> String {
@@ -286,7 +319,7 @@ pub async fn download(
 }
 
 /// Renders `doc` as a download (off the async threads: a PDF takes a while).
-async fn file(doc: &Doc, format: Format, name: &str, ctx: &Ctx) -> Response {
+pub(crate) async fn file(doc: &Doc, format: Format, name: &str, ctx: &Ctx) -> Response {
     let doc = doc.clone();
     let rendered = tokio::task::spawn_blocking(move || render(&doc, format)).await;
     match rendered {
@@ -364,20 +397,26 @@ pub async fn publish(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Publ
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| !p.is_empty())
         .collect();
-    let lang = lang_of(&ctx);
-    let doc = to_doc(&situation, lang, (!paragraphs.is_empty()).then_some(paragraphs.as_slice()));
-    let Ok(json) = serde_json::to_string(&doc) else {
+    let doc = to_doc(&situation, lang_of(&ctx), (!paragraphs.is_empty()).then_some(paragraphs.as_slice()));
+    publish_doc(&state, &ctx, "situation", &request.area, request.period, &doc).await
+}
+
+/// Stores `doc` as the next published version of its report and shows it.
+pub(crate) async fn publish_doc(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    area: &Code,
+    period: Period,
+    doc: &Doc,
+) -> Response {
+    let t = ctx.t();
+    let Ok(json) = serde_json::to_string(doc) else {
         return PageError::new(StatusCode::INTERNAL_SERVER_ERROR, t.get("error.internal")).into_response();
     };
-    let period = request.period.to_string();
-    let new = NewSnapshot {
-        kind: "situation",
-        area: &request.area,
-        period: &period,
-        lang: lang.tag(),
-        title: &doc.title,
-        document: &json,
-    };
+    let period = period.to_string();
+    let new =
+        NewSnapshot { kind, area, period: &period, lang: &doc.lang, title: &doc.title, document: &json };
     match state.store.publish_snapshot(&ctx.actor(), &new).await {
         Ok(info) => Redirect::to(&format!("/situation/snapshots/{}", info.id)).into_response(),
         Err(e) => PageError::from_store(e, t).into_response(),
@@ -428,6 +467,7 @@ pub async fn snapshot(
         may_publish: false,
         published: Vec::new(),
         snapshot: Some(snap.info),
+        problem_links: Vec::new(),
     };
     html(page)
 }
