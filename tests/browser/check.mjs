@@ -312,6 +312,7 @@ async function run() {
       await scan(page, target, axeSource);
     }
     await publishSituation(page, axeSource);
+    await goldenThread(page, axeSource);
     await context.close();
 
     // An anonymous visitor reports graffiti at Tensta centrum and follows it.
@@ -366,4 +367,95 @@ async function publishSituation(page, axeSource) {
   await screenshot(page, '/situation/snapshots');
   await scan(page, '/situation/snapshots', axeSource);
   console.log('ok  /situation/publish  (edited summary published as a snapshot)');
+}
+
+// The golden thread, as a coordinator walks it: from a hot spot in the
+// situation report to a problem, a cause, a measure with the cause and an
+// indicator, two tertials of follow-up approved, the tertial report and the
+// measure's evaluation; axe on every new page on the way.
+async function goldenThread(page, axeSource) {
+  const submit = async (form, url) => {
+    await Promise.all([page.waitForURL(url), page.click(`${form} button[type="submit"]`)]);
+  };
+  await open(page, '/situation?area=jarva&period=2025&lang=sv');
+  const hot = page.locator('a[href^="/problems/new?"]').first();
+  if (!expect((await hot.count()) > 0, '/situation: no link from a hot spot to a new problem')) return;
+  await Promise.all([page.waitForURL(/\/problems\/new\?/), hot.click()]);
+  expect((await page.inputValue('#pf-title')).length > 0, '/problems/new: the title is not prefilled from the hot spot');
+  await scan(page, '/problems/new', axeSource);
+  for (const [sel, text] of [
+    ['#pf-what', 'Skadegörelse och klotter kvällstid'],
+    ['#pf-place', 'Torget och gångstråket mot tunnelbanan'],
+    ['#pf-time', 'Kvällar 18–23'],
+    ['#pf-affected', 'Boende och butiksanställda'],
+  ]) {
+    if (!(await page.inputValue(sel))) await page.fill(sel, text);
+  }
+  await submit('form[action="/problems"]', /\/problems\/\d+$/);
+  const problemId = page.url().match(/\/problems\/(\d+)/)[1];
+  const evidence = await page.locator('main').innerText();
+  expect(evidence.includes('situation:jarva:2025:hotspots'), '/problems/{id}: the hot spot is not its evidence');
+  await page.selectOption('#nc-kind', 'place');
+  await page.fill('#nc-text', 'Trasig belysning vid gångstråket');
+  await page.fill('#nc-evidence', 'Trygghetsvandring maj 2025');
+  await submit(`form[action="/problems/${problemId}/causes"]`, /\/problems\/\d+/);
+  await screenshot(page, '/problems/{id}');
+  await scan(page, '/problems/{id}', axeSource);
+
+  await open(page, '/plans');
+  await scan(page, '/plans', axeSource);
+  const planHref = await page.locator('a[href^="/plans/"]').first().getAttribute('href');
+  const planId = planHref.match(/\/plans\/(\d+)/)[1];
+  await open(page, `/measures/new?plan=${planId}`);
+  await scan(page, '/measures/new', axeSource);
+  await page.fill('#m-name', 'Belysning vid gångstråket');
+  await page.fill('#m-goal', 'Alla armaturer längs gångstråket fungerar i oktober 2025.');
+  await page.fill('#m-starts', '2025-05-01');
+  await page.fill('#m-ends', '2025-12-31');
+  await page.fill('#m-owner', 'Trafikkontoret');
+  await page.fill('#m-follow', 'Felanmälningar om belysning per tertial');
+  await page.selectOption('#m-base', 'proven');
+  await page.selectOption('#m-place', 'tensta-centrum');
+  await page.selectOption('#m-comparison', 'rinkeby-torg');
+  await submit('form[action="/measures"]', /\/measures\/\d+$/);
+  const measureId = page.url().match(/\/measures\/(\d+)/)[1];
+  const cause = page.locator('#link-cause option', { hasText: 'Trasig belysning vid gångstråket' });
+  await page.selectOption('#link-cause', await cause.first().getAttribute('value'));
+  await submit(`form[action="/measures/${measureId}/causes"]`, /\/measures\/\d+/);
+  await page.selectOption('#link-indicator', 'rapporter-belysning');
+  await submit(`form[action="/measures/${measureId}/indicators"]`, /\/measures\/\d+/);
+  const measure = await page.locator('main').innerText();
+  expect(measure.includes('Trasig belysning vid gångstråket'), '/measures/{id}: the cause is not linked');
+  await scan(page, '/measures/{id}', axeSource);
+
+  for (const period of ['2025-T2', '2025-T3']) {
+    await open(page, `/followup?area=jarva&period=${period}`);
+    await page.selectOption(`#status-${measureId}`, 'green');
+    await page.fill(`#comment-${measureId}`, `Rapport ${period}: lagat enligt plan.`);
+    await submit(`form[action="/followup/report"]:has(input[name="measure"][value="${measureId}"])`, /\/followup\?/);
+    for (const stage of ['preparation', 'steering']) {
+      const approve = `form[action="/followup/approve"]:has(input[name="stage"][value="${stage}"])`;
+      if ((await page.locator(approve).count()) > 0) await submit(approve, /\/followup\?/);
+    }
+    const text = await page.locator('main').innerText();
+    expect(/låst/i.test(text), `/followup ${period}: not locked after both approvals`);
+    await scan(page, `/followup?period=${period}`, axeSource);
+  }
+
+  await open(page, '/tertial?area=jarva&period=2025-T3');
+  const report = await page.locator('main').innerText();
+  expect(report.includes('Belysning vid gångstråket'), '/tertial: the new measure is not in the tertial report');
+  expect(report.includes('låsta'), '/tertial: the approval is not stated');
+  await screenshot(page, '/tertial');
+  await scan(page, '/tertial', axeSource);
+
+  await open(page, `/measures/${measureId}/evaluation`);
+  const evaluation = await page.locator('main').innerText();
+  expect(/WDD/.test(evaluation), '/measures/{id}/evaluation: no weighted displacement difference');
+  await scan(page, '/measures/{id}/evaluation', axeSource);
+  await open(page, '/thread?area=jarva');
+  await scan(page, '/thread', axeSource);
+  await open(page, '/indicators');
+  await scan(page, '/indicators', axeSource);
+  console.log('ok  golden thread  (hot spot → problem → cause → measure → two tertials approved → tertial report → evaluation)');
 }

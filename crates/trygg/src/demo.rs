@@ -58,6 +58,9 @@ pub async fn prepare(store: &Store) -> Result<Vec<DemoLogin>> {
         store.audit("system", "demo.reports", "reports", &made.to_string()).await?;
     }
     crate::demo_situation::prepare(store).await?;
+    if crate::demo_plans::make(store).await? {
+        store.audit("system", "demo.plans", "plans", "jarva").await?;
+    }
     Ok(logins)
 }
 

@@ -4,6 +4,7 @@
 mod analyze;
 mod config;
 mod demo;
+mod demo_plans;
 mod demo_reports;
 mod demo_situation;
 mod imports;

@@ -3,8 +3,10 @@
 use anyhow::{Context, Result, anyhow};
 use clap::Subcommand;
 use trygg_core::{Code, Period};
+use trygg_report::doc::Doc;
 use trygg_report::output::{Format, render};
 use trygg_report::situation::{SituationRequest, build, to_doc};
+use trygg_report::tertial::{self, TertialRequest};
 use trygg_report::text::Lang;
 use trygg_store::{NewSnapshot, Store};
 
@@ -40,41 +42,98 @@ pub enum ReportCommand {
         #[arg(long)]
         publish: bool,
     },
+    /// The tertial report: indicators against targets and measure status, from the
+    /// approved figures; T2 contains the previous year's situation report, T3 the year's.
+    ///
+    /// Example: trygg report tertial --area jarva --period 2026-T2 --format pdf --output tertial-2026-T2.pdf
+    Tertial {
+        /// The area's code, e.g. jarva.
+        #[arg(long)]
+        area: String,
+        /// A tertial, e.g. 2026-T2.
+        #[arg(long)]
+        period: String,
+        /// html, pdf, xlsx or json (the document itself).
+        #[arg(long, default_value = "html")]
+        format: String,
+        /// sv (default) or en.
+        #[arg(long, default_value = "sv")]
+        lang: String,
+        /// The file to write.
+        #[arg(long)]
+        output: std::path::PathBuf,
+        /// Also store the report as a published, versioned snapshot.
+        #[arg(long)]
+        publish: bool,
+    },
+}
+
+/// Where and how to write a report.
+struct Output {
+    format: Format,
+    lang: Lang,
+    path: std::path::PathBuf,
+    publish: bool,
+}
+
+impl Output {
+    fn new(format: &str, lang: &str, path: std::path::PathBuf, publish: bool) -> Result<Output> {
+        let format = Format::parse(format)
+            .ok_or_else(|| anyhow!("--format {format}: expected html, pdf, xlsx or json"))?;
+        let lang = Lang::from_tag(lang).ok_or_else(|| anyhow!("--lang {lang}: expected sv or en"))?;
+        Ok(Output { format, lang, path, publish })
+    }
+
+    /// Writes the file and, if asked, publishes the document as the next version.
+    async fn write(&self, store: &Store, doc: &Doc, kind: &str, area: &Code, period: &Period) -> Result<()> {
+        let bytes = render(doc, self.format)?;
+        std::fs::write(&self.path, &bytes)
+            .with_context(|| format!("cannot write {}", self.path.display()))?;
+        println!("wrote {} ({} bytes)", self.path.display(), bytes.len());
+        if self.publish {
+            let json = serde_json::to_string(doc)?;
+            let period = period.to_string();
+            let snapshot = NewSnapshot {
+                kind,
+                area,
+                period: &period,
+                lang: self.lang.tag(),
+                title: &doc.title,
+                document: &json,
+            };
+            let info = store.publish_snapshot("cli", &snapshot).await?;
+            println!("published as snapshot {} (version {})", info.id, info.version);
+        }
+        Ok(())
+    }
 }
 
 /// Runs a report command.
 pub async fn run(store: &Store, command: ReportCommand) -> Result<()> {
-    let ReportCommand::Situation { area, period, comparison, categories, format, lang, output, publish } =
-        command;
-    let format = Format::parse(&format)
-        .ok_or_else(|| anyhow!("--format {format}: expected html, pdf, xlsx or json"))?;
-    let lang = Lang::from_tag(&lang).ok_or_else(|| anyhow!("--lang {lang}: expected sv or en"))?;
-    let period: Period = period.parse().with_context(|| format!("--period {period}"))?;
-    let request = SituationRequest {
-        area: Code::new(&area).with_context(|| format!("--area {area}"))?,
-        period,
-        comparison: comparison.as_deref().map(Code::new).transpose().context("--comparison")?,
-        categories,
-        now: trygg_store::now_ms(),
-    };
-    let situation = build(store, &request).await?;
-    let doc = to_doc(&situation, lang, None);
-    let bytes = render(&doc, format)?;
-    std::fs::write(&output, &bytes).with_context(|| format!("cannot write {}", output.display()))?;
-    println!("wrote {} ({} bytes)", output.display(), bytes.len());
-    if publish {
-        let json = serde_json::to_string(&doc)?;
-        let period = request.period.to_string();
-        let snapshot = NewSnapshot {
-            kind: "situation",
-            area: &request.area,
-            period: &period,
-            lang: lang.tag(),
-            title: &doc.title,
-            document: &json,
-        };
-        let info = store.publish_snapshot("cli", &snapshot).await?;
-        println!("published as snapshot {} (version {})", info.id, info.version);
+    match command {
+        ReportCommand::Situation { area, period, comparison, categories, format, lang, output, publish } => {
+            let out = Output::new(&format, &lang, output, publish)?;
+            let request = SituationRequest {
+                area: Code::new(&area).with_context(|| format!("--area {area}"))?,
+                period: period.parse().with_context(|| format!("--period {period}"))?,
+                comparison: comparison.as_deref().map(Code::new).transpose().context("--comparison")?,
+                categories,
+                now: trygg_store::now_ms(),
+            };
+            let situation = build(store, &request).await?;
+            let doc = to_doc(&situation, out.lang, None);
+            out.write(store, &doc, "situation", &request.area, &request.period).await
+        }
+        ReportCommand::Tertial { area, period, format, lang, output, publish } => {
+            let out = Output::new(&format, &lang, output, publish)?;
+            let request = TertialRequest {
+                area: Code::new(&area).with_context(|| format!("--area {area}"))?,
+                period: period.parse().with_context(|| format!("--period {period}"))?,
+                now: trygg_store::now_ms(),
+            };
+            let report = tertial::build(store, &request).await?;
+            let doc = tertial::to_doc(&report, out.lang);
+            out.write(store, &doc, "tertial", &request.area, &request.period).await
+        }
     }
-    Ok(())
 }

@@ -8,6 +8,9 @@
 #[path = "../src/demo.rs"]
 mod demo;
 #[allow(dead_code)]
+#[path = "../src/demo_plans.rs"]
+mod demo_plans;
+
 #[path = "../src/demo_reports.rs"]
 mod demo_reports;
 #[allow(dead_code)]
