@@ -49,6 +49,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_plans.sql"),
         include_str!("../migrations/postgres/0007_plans.sql"),
     ),
+    (
+        8,
+        "governance",
+        include_str!("../migrations/sqlite/0008_governance.sql"),
+        include_str!("../migrations/postgres/0008_governance.sql"),
+    ),
 ];
 
 /// The schema version this binary brings.

@@ -4,11 +4,13 @@
 //! and each tertial's follow-up with its approvals and lock (`followup`).
 
 mod followup;
+mod governance;
 mod indicators;
 mod measures;
 mod problems;
 
 pub use followup::*;
+pub use governance::*;
 pub use indicators::*;
 pub use measures::*;
 pub use problems::*;

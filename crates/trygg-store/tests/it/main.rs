@@ -4,6 +4,7 @@
 mod areas;
 mod audit;
 mod events;
+mod governance;
 mod indicators;
 mod measures;
 mod org;
