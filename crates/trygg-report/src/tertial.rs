@@ -114,7 +114,8 @@ pub async fn build(store: &Store, request: &TertialRequest) -> Result<TertialRep
         Some(y) => {
             let req = SituationRequest {
                 area: request.area.clone(),
-                period: Period::Year(y),
+                more_areas: Vec::new(),
+                period: Period::Year(y).into(),
                 comparison: None,
                 categories: Vec::new(),
                 now: request.now,
@@ -315,7 +316,6 @@ fn indicators(r: &TertialReport, t: Texts) -> Vec<Block> {
                     Some(false) => t.get("no"),
                     None => "–".into(),
                 }),
-                Cell::Text(l.value.as_ref().map_or_else(String::new, |v| v.source.clone())),
             ]
         })
         .collect();
@@ -334,12 +334,36 @@ fn indicators(r: &TertialReport, t: Texts) -> Vec<Block> {
             col(t, "tertial.col.baseline", NumberFormat::Decimal(1)),
             col(t, "tertial.col.target", NumberFormat::Decimal(1)),
             col(t, "tertial.col.met", NumberFormat::Text),
-            col(t, "tertial.col.source", NumberFormat::Text),
         ],
         rows,
         source: t.get("tertial.indicators-source"),
     };
-    vec![Block::Table(table)]
+    // Where each value comes from, apart: the texts are long.
+    let sources = Table {
+        id: "indicator-sources".into(),
+        caption: t.get("tertial.sources-caption"),
+        columns: vec![
+            col(t, "tertial.col.indicator", NumberFormat::Text),
+            col(t, "tertial.col.period", NumberFormat::Text),
+            col(t, "tertial.col.origin", NumberFormat::Text),
+            col(t, "tertial.col.source", NumberFormat::Text),
+        ],
+        rows: r
+            .indicators
+            .iter()
+            .filter_map(|l| {
+                let v = l.value.as_ref()?;
+                Some(vec![
+                    Cell::Text(l.indicator.name(lang).to_owned()),
+                    Cell::Text(v.period.clone()),
+                    Cell::Text(t.get(&format!("tertial.origin.{}", v.origin.as_str()))),
+                    Cell::Text(v.source.clone()),
+                ])
+            })
+            .collect(),
+        source: t.get("tertial.indicators-source"),
+    };
+    vec![Block::Table(table), Block::Table(sources)]
 }
 
 fn measures(r: &TertialReport, t: Texts) -> Vec<Block> {

@@ -3,6 +3,7 @@
 
 use super::{Scope, SituationError, Window};
 use std::collections::BTreeMap;
+use trygg_core::Code;
 use trygg_store::{PopulationCount, Store};
 
 /// The context of the area.
@@ -51,7 +52,7 @@ pub struct AgeBandCount {
 /// Loads the population and classification.
 pub async fn load(store: &Store, scope: &Scope, window: &Window) -> Result<Context, SituationError> {
     let year = i32::from(window.period.year_number());
-    let rows = store.population_in(std::slice::from_ref(&scope.area.code)).await?;
+    let rows = summed_population(store.population_in(&scope.codes).await?, &scope.codes);
     let population = figures(&rows, year);
     let year_used = population.as_ref().map_or(year, |p| p.year);
     let total_of = |rows: &[(String, PopulationCount)]| {
@@ -74,6 +75,40 @@ pub async fn load(store: &Store, scope: &Scope, window: &Window) -> Result<Conte
         exposed: scope.districts.iter().filter(|d| d.exposed).map(|d| d.name.to_string()).collect(),
         districts: scope.districts.iter().map(|d| d.name.to_string()).collect(),
     })
+}
+
+/// For a custom set, the sums over its areas of the figures every one of them has
+/// (a figure missing for one area would make the sum too small); one area's rows as they are.
+fn summed_population(rows: Vec<(String, PopulationCount)>, codes: &[Code]) -> Vec<(String, PopulationCount)> {
+    if codes.len() < 2 {
+        return rows;
+    }
+    // (source, year, sex, age) → (persons, the areas that have it)
+    type Key = (String, i32, String, String);
+    let mut sums: BTreeMap<Key, (i64, Vec<Code>)> = BTreeMap::new();
+    for (source, r) in rows {
+        let e = sums.entry((source, r.year, r.sex.clone(), r.age.clone())).or_default();
+        e.0 += r.persons;
+        if let Some(a) = r.area
+            && !e.1.contains(&a)
+        {
+            e.1.push(a);
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (_, areas))| areas.len() == codes.len())
+        .map(|((source, year, sex, age), (persons, _))| {
+            let row = PopulationCount {
+                region: String::new(),
+                area: Some(codes[0].clone()),
+                year,
+                sex,
+                age,
+                persons,
+            };
+            (source, row)
+        })
+        .collect()
 }
 
 /// The latest year at or before `year` that has a total, from the first source that has one.

@@ -100,7 +100,7 @@ pub async fn crime(
     window: &Window,
     context: &Context,
 ) -> Result<Vec<CountTable>, SituationError> {
-    let rows = store.crime_counts_in(std::slice::from_ref(&scope.area.code)).await?;
+    let rows = summed_counts(store.crime_counts_in(&scope.codes).await?, &scope.codes);
     let city_rows = match &scope.city {
         Some(c) => store.crime_counts_in(std::slice::from_ref(&c.code)).await?,
         None => Vec::new(),
@@ -212,6 +212,34 @@ pub async fn events(
         tables.push(table);
     }
     Ok(tables)
+}
+
+/// For a custom set, the sums over its areas of the counts every one of them
+/// has; one area's rows as they are.
+fn summed_counts(rows: Vec<(String, CrimeCount)>, codes: &[Code]) -> Vec<(String, CrimeCount)> {
+    if codes.len() < 2 {
+        return rows;
+    }
+    // (source, period, crime type) → (count, the areas that have it)
+    type Key = (String, String, String);
+    let mut sums: BTreeMap<Key, (i64, Vec<Code>)> = BTreeMap::new();
+    for (source, r) in rows {
+        let e = sums.entry((source, r.period.clone(), r.crime_type.clone())).or_default();
+        e.0 += r.count;
+        if let Some(a) = r.area
+            && !e.1.contains(&a)
+        {
+            e.1.push(a);
+        }
+    }
+    sums.into_iter()
+        .filter(|(_, (_, areas))| areas.len() == codes.len())
+        .map(|((source, period, crime_type), (count, _))| {
+            let row =
+                CrimeCount { region: String::new(), area: Some(codes[0].clone()), period, crime_type, count };
+            (source, row)
+        })
+        .collect()
 }
 
 /// Keeps the largest categories and sums the rest under the empty label (shown as "other").

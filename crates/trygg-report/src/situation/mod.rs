@@ -10,6 +10,7 @@ mod counts;
 mod document;
 mod hotspots;
 mod incidents;
+mod period;
 mod scope;
 mod summary;
 mod surveys;
@@ -19,12 +20,13 @@ pub use counts::{Basis, Comparison, CountRow, CountTable, TableKind};
 pub use document::to_doc;
 pub use hotspots::{HotspotGrid, Hotspots, NearRepeatFinding};
 pub use incidents::{CategoryLine, CoverageLine, Incidents};
+pub use period::ReportPeriod;
 pub(crate) use scope::stockholm;
 pub use scope::{Scope, Window};
 pub use summary::summary;
 pub use surveys::{ShareFigure, SurveyLine, SurveyTable};
 
-use trygg_core::{Code, Period};
+use trygg_core::Code;
 use trygg_store::{ImportRun, Store, StoreError};
 
 /// What to report on.
@@ -32,8 +34,10 @@ use trygg_store::{ImportRun, Store, StoreError};
 pub struct SituationRequest {
     /// The area: Järva, a district area, a district or a place.
     pub area: Code,
-    /// A year or a tertial.
-    pub period: Period,
+    /// More areas, for a report on a custom set (the area and these together).
+    pub more_areas: Vec<Code>,
+    /// A year, a tertial or a range of them.
+    pub period: ReportPeriod,
     /// An area to compare with, if any.
     pub comparison: Option<Code>,
     /// Only these event categories and crime types (empty: all).

@@ -6,14 +6,16 @@ use super::{SituationError, SituationRequest};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan};
-use trygg_core::{Area, AreaLevel, Code, Period, members};
+use trygg_core::{Area, AreaLevel, Code, members};
 use trygg_store::Store;
 
 /// The areas a report covers.
 #[derive(Debug, Clone)]
 pub struct Scope {
-    /// The area reported on.
+    /// The area reported on (for a custom set: the first, named after all of them).
     pub area: Area,
+    /// The areas chosen: one, or the custom set.
+    pub codes: Vec<Code>,
     /// The area and every area below it in the period (events and reports are filed on these).
     pub members: Vec<Code>,
     /// The districts of the area, with boundaries (a place's district, for a place).
@@ -36,22 +38,40 @@ impl Scope {
     pub async fn load(store: &Store, request: &SituationRequest) -> Result<Scope, SituationError> {
         let all = store.areas(None, true).await?;
         let find = |code: &Code| all.iter().find(|a| &a.code == code).cloned();
-        let area =
-            find(&request.area).ok_or_else(|| SituationError::UnknownArea(request.area.to_string()))?;
+        let mut codes = vec![request.area.clone()];
+        for c in &request.more_areas {
+            if !codes.contains(c) {
+                codes.push(c.clone());
+            }
+        }
+        let chosen: Vec<Area> = codes
+            .iter()
+            .map(|c| find(c).ok_or_else(|| SituationError::UnknownArea(c.to_string())))
+            .collect::<Result<_, _>>()?;
         let (from, to) = (request.period.start(), request.period.end());
-        let own = members(&all, &area.code, Some(from), Some(to));
+        let mut own: Vec<Code> = Vec::new();
+        for a in &chosen {
+            for m in members(&all, &a.code, Some(from), Some(to)) {
+                if !own.contains(&m) {
+                    own.push(m);
+                }
+            }
+        }
         let mut districts: Vec<Area> =
             all.iter().filter(|a| a.level == AreaLevel::District && own.contains(&a.code)).cloned().collect();
-        if area.level == AreaLevel::Place {
-            districts = all
+        for place in chosen.iter().filter(|a| a.level == AreaLevel::Place) {
+            for d in all
                 .iter()
-                .filter(|a| area.parents.iter().any(|p| p.code == a.code) && a.level == AreaLevel::District)
-                .cloned()
-                .collect();
+                .filter(|d| d.level == AreaLevel::District && place.parents.iter().any(|p| p.code == d.code))
+            {
+                if !districts.iter().any(|x| x.code == d.code) {
+                    districts.push(d.clone());
+                }
+            }
         }
         let places =
             all.iter().filter(|a| a.level == AreaLevel::Place && own.contains(&a.code)).cloned().collect();
-        let mut related = vec![area.code.clone()];
+        let mut related = codes.clone();
         for d in &districts {
             related.push(d.code.clone());
             related.extend(d.parents.iter().map(|p| p.code.clone()));
@@ -63,13 +83,20 @@ impl Scope {
         let comparison = match &request.comparison {
             Some(code) => {
                 let other = find(code).ok_or_else(|| SituationError::UnknownArea(code.to_string()))?;
-                let m = members(&all, code, Some(from), Some(to));
-                Some((other, m))
+                Some((other, members(&all, code, Some(from), Some(to))))
             }
             None => None,
         };
+        let mut area = chosen[0].clone();
+        if chosen.len() > 1 {
+            let joined: Vec<&str> = chosen.iter().map(|a| a.name.as_str()).collect();
+            if let Ok(name) = trygg_core::Name::new(&joined.join(" + ")) {
+                area.name = name;
+            }
+        }
         Ok(Scope {
             area,
+            codes,
             members: own,
             districts,
             places,
@@ -100,7 +127,7 @@ pub struct Span {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Window {
     /// The period asked for.
-    pub period: Period,
+    pub period: super::ReportPeriod,
     /// What is covered: the whole period, or its start up to today.
     pub current: Span,
     /// Whether the period has ended.
@@ -116,7 +143,8 @@ pub struct Window {
 
 impl Window {
     /// The window of `period` as seen at `now` (epoch ms); `None` if the period has not begun.
-    pub fn new(period: Period, now: i64) -> Option<Window> {
+    pub fn new(period: impl Into<super::ReportPeriod>, now: i64) -> Option<Window> {
+        let period: super::ReportPeriod = period.into();
         let today = Timestamp::from_millisecond(now).ok()?.to_zoned_datetime(stockholm()).date();
         let (start, end) = (period.start(), period.end());
         if today < start {
@@ -130,7 +158,7 @@ impl Window {
             let end_day = if complete { whole } else { first.checked_add(days.days()).ok()? };
             Some(Span { label, from: ms(first)?, to: ms(end_day)?, first_day: first, end_day })
         };
-        let label = |p: Period, first: Date, end_day: Date| {
+        let label = |p: super::ReportPeriod, first: Date, end_day: Date| {
             if complete {
                 p.to_string()
             } else {
@@ -147,10 +175,9 @@ impl Window {
         let prev = period.previous();
         let previous = span(String::new(), prev.start(), prev.end())?;
         let previous = Span { label: label(prev, previous.first_day, previous.end_day), ..previous };
-        let last_year = match period {
-            Period::Year(_) => None,
-            Period::Tertial(..) => {
-                let p = period.same_last_year();
+        let last_year = match period.same_last_year() {
+            p if p == prev => None,
+            p => {
                 let s = span(String::new(), p.start(), p.end())?;
                 Some(Span { label: label(p, s.first_day, s.end_day), ..s })
             }

@@ -1,5 +1,6 @@
 //! Unit tests of the report's time windows.
 
+use super::ReportPeriod;
 use super::scope::Window;
 use jiff::civil::date;
 use jiff::tz::TimeZone;
@@ -40,4 +41,19 @@ fn a_running_period_is_compared_with_equally_long_parts() {
 #[test]
 fn a_future_period_has_no_window() {
     assert!(Window::new(Period::Year(2027), ms(2026, 11, 26)).is_none());
+}
+
+#[test]
+fn a_range_is_compared_with_the_range_before_and_a_year_earlier() {
+    let range: ReportPeriod = "2025-T2..2025-T3".parse().unwrap();
+    let w = Window::new(range, ms(2026, 11, 26)).unwrap();
+    assert!(w.complete);
+    assert_eq!(w.current.label, "2025-T2..2025-T3");
+    assert_eq!(w.previous.label, "2024-T3..2025-T1");
+    assert_eq!(w.last_year.as_ref().unwrap().label, "2024-T2..2024-T3");
+    let three: ReportPeriod = "2025-T1..2025-T3".parse().unwrap();
+    assert!(
+        Window::new(three, ms(2026, 11, 26)).unwrap().last_year.is_none(),
+        "a year's worth: the same as before"
+    );
 }
