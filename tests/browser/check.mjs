@@ -457,5 +457,30 @@ async function goldenThread(page, axeSource) {
   await scan(page, '/thread', axeSource);
   await open(page, '/indicators');
   await scan(page, '/indicators', axeSource);
+  await open(page, '/governance');
+  const governance = await page.locator('main').innerText();
+  expect(governance.includes('Medborgarlöfte Järva'), '/governance: the demo citizen promise is missing');
+  await scan(page, '/governance', axeSource);
+  const agreement = await page.locator('a[href^="/governance/agreements/"]').first().getAttribute('href');
+  await open(page, agreement);
+  await scan(page, '/governance/agreements/{id}', axeSource);
+  const meeting = await page.locator('main').count();
+  expect(meeting > 0, '/governance/agreements/{id}: no main');
+  await open(page, '/governance/meetings/new');
+  await scan(page, '/governance/meetings/new', axeSource);
+  await open(page, '/governance/groups');
+  await scan(page, '/governance/groups', axeSource);
+  const meetingHref = await (async () => {
+    await open(page, '/governance');
+    return page.locator('a[href^="/governance/meetings/"]:not([href$="/new"])').first().getAttribute('href');
+  })();
+  if (meetingHref) {
+    await open(page, meetingHref);
+    await scan(page, '/governance/meetings/{id}', axeSource);
+  }
+  await open(page, `/plans/${planId}`);
+  await scan(page, '/plans/{id}', axeSource);
+  await open(page, '/indicators/brott-samtliga?area=jarva');
+  await scan(page, '/indicators/{code}', axeSource);
   console.log('ok  golden thread  (hot spot → problem → cause → measure → two tertials approved → tertial report → evaluation)');
 }

@@ -57,6 +57,7 @@ const PARTS: &[(&str, &str)] = &[
     (include_str!("../locales/sv/measures.toml"), include_str!("../locales/en/measures.toml")),
     (include_str!("../locales/sv/indicators.toml"), include_str!("../locales/en/indicators.toml")),
     (include_str!("../locales/sv/followup.toml"), include_str!("../locales/en/followup.toml")),
+    (include_str!("../locales/sv/governance.toml"), include_str!("../locales/en/governance.toml")),
 ];
 
 fn merge(into: &mut HashMap<String, String>, part: HashMap<String, String>) {

@@ -14,10 +14,10 @@ use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use trygg_core::{AreaLevel, Code, Period, Role, find_personal_data};
+use trygg_core::{AreaLevel, Code, Role, find_personal_data};
 use trygg_report::doc::Doc;
 use trygg_report::output::{Format, render};
-use trygg_report::situation::{SituationError, SituationRequest, build, to_doc};
+use trygg_report::situation::{ReportPeriod, SituationError, SituationRequest, build, to_doc};
 use trygg_report::text::Lang;
 use trygg_store::{NewSnapshot, SnapshotInfo};
 
@@ -51,6 +51,7 @@ pub fn routes() -> Vec<Entry> {
 #[derive(Debug, Default)]
 pub struct ReportQuery {
     area: Option<String>,
+    more_areas: Vec<String>,
     period: Option<String>,
     comparison: Option<String>,
     categories: Vec<String>,
@@ -62,7 +63,8 @@ impl ReportQuery {
         let mut q = ReportQuery::default();
         for (key, value) in pairs {
             match key.as_str() {
-                "area" => q.area = Some(value),
+                "area" if q.area.is_none() => q.area = Some(value),
+                "area" if q.more_areas.len() < 50 && !value.is_empty() => q.more_areas.push(value),
                 "period" => q.period = Some(value),
                 "comparison" => q.comparison = Some(value),
                 "format" => q.format = Some(value),
@@ -86,6 +88,7 @@ struct SituationPage<'a> {
     comparison: String,
     category_choices: Vec<(String, bool)>,
     categories: String,
+    more_areas: Vec<String>,
     error: Option<String>,
     report: Option<String>,
     query: String,
@@ -106,12 +109,20 @@ async fn request_of(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Situ
     let t = ctx.t();
     let area = Code::new(q.area.as_deref().unwrap_or("jarva"))
         .map_err(|_| t.get("situation.error.area").to_owned())?;
-    let period: Period = q
+    let period: ReportPeriod = q
         .period
         .as_deref()
         .unwrap_or("2025")
         .parse()
         .map_err(|_| t.get("situation.error.period").to_owned())?;
+    let mut more_areas = Vec::new();
+    for a in q.more_areas.iter().filter(|a| !a.is_empty()) {
+        let code = Code::new(a).map_err(|_| t.get("situation.error.area").to_owned())?;
+        if !may_see(state, ctx, &code).await {
+            return Err(t.get("situation.error.not-your-area").to_owned());
+        }
+        more_areas.push(code);
+    }
     let comparison = match q.comparison.as_deref().filter(|c| !c.is_empty()) {
         Some(c) => Some(Code::new(c).map_err(|_| t.get("situation.error.area").to_owned())?),
         None => None,
@@ -121,6 +132,7 @@ async fn request_of(state: &AppState, ctx: &Ctx, q: &ReportQuery) -> Result<Situ
     }
     Ok(SituationRequest {
         area,
+        more_areas,
         period,
         comparison,
         categories: q.categories.clone(),
@@ -204,6 +216,7 @@ pub async fn page(
         comparison: q.comparison.clone().unwrap_or_default(),
         category_choices: category_choices(&state, &q.categories).await,
         categories: q.categories.join("\n"),
+        more_areas: q.more_areas.clone(),
         error: None,
         report: None,
         query: String::new(),
@@ -249,6 +262,9 @@ fn problem_links(
 ) -> Vec<(String, String)> {
     use crate::pages::encode;
     let Some(grid) = &s.hotspots.grid else { return Vec::new() };
+    if !matches!(r.period, ReportPeriod::One(_)) || !r.more_areas.is_empty() {
+        return Vec::new();
+    }
     grid.hot_places
         .iter()
         .map(|place| {
@@ -269,7 +285,11 @@ fn problem_links(
 }
 
 fn query_of(r: &SituationRequest) -> String {
-    let mut q = format!("area={}&period={}", r.area, r.period);
+    let mut q = format!("area={}", r.area);
+    for a in &r.more_areas {
+        q.push_str(&format!("&area={a}"));
+    }
+    q.push_str(&format!("&period={}", crate::pages::encode(&r.period.to_string())));
     if let Some(c) = &r.comparison {
         q.push_str(&format!("&comparison={c}"));
     }
@@ -355,6 +375,9 @@ pub struct PublishForm {
     /// The categories, joined by newlines.
     #[serde(default)]
     categories: String,
+    /// The further areas of a custom set, joined by newlines.
+    #[serde(default)]
+    more_areas: String,
     summary: String,
 }
 
@@ -369,8 +392,10 @@ pub async fn publish(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Publ
         return PageError::new(StatusCode::BAD_REQUEST, t.get("situation.error.summary-personal"))
             .into_response();
     }
+    let lines = |s: &str| s.lines().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect();
     let q = ReportQuery {
         area: Some(f.area),
+        more_areas: lines(&f.more_areas),
         period: Some(f.period),
         comparison: Some(f.comparison),
         categories: f
@@ -398,7 +423,7 @@ pub async fn publish(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Publ
         .filter(|p| !p.is_empty())
         .collect();
     let doc = to_doc(&situation, lang_of(&ctx), (!paragraphs.is_empty()).then_some(paragraphs.as_slice()));
-    publish_doc(&state, &ctx, "situation", &request.area, request.period, &doc).await
+    publish_doc(&state, &ctx, "situation", &request.area, &request.period.to_string(), &doc).await
 }
 
 /// Stores `doc` as the next published version of its report and shows it.
@@ -407,16 +432,14 @@ pub(crate) async fn publish_doc(
     ctx: &Ctx,
     kind: &str,
     area: &Code,
-    period: Period,
+    period: &str,
     doc: &Doc,
 ) -> Response {
     let t = ctx.t();
     let Ok(json) = serde_json::to_string(doc) else {
         return PageError::new(StatusCode::INTERNAL_SERVER_ERROR, t.get("error.internal")).into_response();
     };
-    let period = period.to_string();
-    let new =
-        NewSnapshot { kind, area, period: &period, lang: &doc.lang, title: &doc.title, document: &json };
+    let new = NewSnapshot { kind, area, period, lang: &doc.lang, title: &doc.title, document: &json };
     match state.store.publish_snapshot(&ctx.actor(), &new).await {
         Ok(info) => Redirect::to(&format!("/situation/snapshots/{}", info.id)).into_response(),
         Err(e) => PageError::from_store(e, t).into_response(),
@@ -460,6 +483,7 @@ pub async fn snapshot(
         comparison: String::new(),
         category_choices: Vec::new(),
         categories: String::new(),
+        more_areas: Vec::new(),
         error: None,
         report: Some(trygg_report::html::render_fragment(&doc)),
         query: String::new(),

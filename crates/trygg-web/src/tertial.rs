@@ -171,5 +171,6 @@ pub async fn publish(State(state): State<AppState>, ctx: Ctx, Form(f): Form<Publ
         Ok(r) => r,
         Err(e) => return PageError::new(StatusCode::BAD_REQUEST, tertial_error(e, &ctx)).into_response(),
     };
-    publish_doc(&state, &ctx, "tertial", &request.area, request.period, &to_doc(&report, lang_of(&ctx))).await
+    let doc = to_doc(&report, lang_of(&ctx));
+    publish_doc(&state, &ctx, "tertial", &request.area, &request.period.to_string(), &doc).await
 }

@@ -12,7 +12,10 @@ use jiff::civil::date;
 use trygg_core::{
     ApprovalStage, CauseKind, Code, EvidenceBase, EvidenceKind, FactorLevel, MeasureStatus, Period, PlanKind,
 };
-use trygg_store::{MeasureInput, NewCause, NewEvidence, NewPlan, NewProblem, Store};
+use trygg_store::{
+    AgreementKind, Commitment, DecisionStatus, MeasureInput, NewAgreement, NewCause, NewDecision,
+    NewEvidence, NewMeeting, NewPlan, NewProblem, Signatory, Store,
+};
 
 const ACTOR: &str = "system";
 
@@ -22,7 +25,7 @@ pub async fn make(store: &Store) -> Result<bool> {
     if !store.plans(std::slice::from_ref(&jarva)).await?.is_empty() {
         return Ok(false);
     }
-    let causes = problem(store, &jarva).await?;
+    let (problem_id, causes) = problem(store, &jarva).await?;
     let plan = store
         .create_plan(
             ACTOR,
@@ -104,8 +107,111 @@ pub async fn make(store: &Store) -> Result<bool> {
         }
         ids.push(m.id);
     }
+    governance(store, &jarva, problem_id, ids[0]).await?;
     follow_up(store, &jarva, &ids).await?;
     Ok(true)
+}
+
+/// The steering group's meetings and decisions, the citizen promise and the
+/// (expired) collaboration agreement with the police, followed up in 2025-T1
+/// before that tertial is locked; 2026-T2 is left unreported, so it is flagged.
+async fn governance(store: &Store, jarva: &Code, problem_id: i64, measure_id: i64) -> Result<()> {
+    let meeting = store
+        .create_meeting(
+            ACTOR,
+            &NewMeeting {
+                group: Code::new("styrgrupp-jarva")?,
+                area: jarva.clone(),
+                held_on: date(2025, 3, 12),
+                attendees: vec![
+                    "Järva stadsdelsförvaltning".into(),
+                    "Polisen, lokalpolisområde Järva".into(),
+                    "Svenska Bostäder".into(),
+                    "Trafikkontoret".into(),
+                ],
+                agenda: "1. Lägesbild 2024\n2. Prioriterade problem\n3. Handlingsplan 2025".into(),
+                minutes: "Styrgruppen godkände lägesbilden och prioriterade skadegörelsen vid Tensta centrum kvällstid."
+                    .into(),
+            },
+        )
+        .await?;
+    let done = store
+        .add_decision(
+            ACTOR,
+            meeting.id,
+            &NewDecision {
+                text: "Teckna avtal om klottersanering inom 24 timmar vid Tensta centrum".into(),
+                owner: "Fastighetsägaren Tensta centrum".into(),
+                due: date(2025, 4, 30),
+                measure_id: Some(measure_id),
+                problem_id: Some(problem_id),
+            },
+        )
+        .await?;
+    store.set_decision_status(ACTOR, done.id, DecisionStatus::Done, Some(date(2025, 3, 28))).await?;
+    let open = NewDecision {
+        text: "Återrapportera trygghetsvandringarnas fynd till styrgruppen".into(),
+        owner: "Järva stadsdelsförvaltning".into(),
+        due: date(2025, 9, 30),
+        measure_id: None,
+        problem_id: None,
+    };
+    store.add_decision(ACTOR, meeting.id, &open).await?;
+    let signatories = vec![
+        Signatory { partner: Code::new("polisen-lpo-jarva")?, signed_as: "Lokalpolisområdeschef".into() },
+        Signatory { partner: Code::new("jarva-sdf")?, signed_as: "Stadsdelsdirektör".into() },
+    ];
+    let promise = store
+        .create_agreement(
+            ACTOR,
+            &NewAgreement {
+                kind: AgreementKind::CitizenPromise,
+                title: "Medborgarlöfte Järva 2025–2026 (demo)".into(),
+                area: jarva.clone(),
+                valid_from: date(2025, 1, 1),
+                valid_to: date(2026, 12, 31),
+                signatories: signatories.clone(),
+                commitments: vec![
+                    Commitment {
+                        text: "Klotter vid Tensta centrum saneras inom ett dygn".into(),
+                        measure_id: Some(measure_id),
+                    },
+                    Commitment {
+                        text: "Gemensamma trygghetsvandringar varje tertial".into(),
+                        measure_id: None,
+                    },
+                ],
+            },
+        )
+        .await?;
+    let t1 = Period::Tertial(2025, 1);
+    store
+        .report_agreement_followup(
+            ACTOR,
+            promise.id,
+            t1,
+            MeasureStatus::Green,
+            "Avtal tecknat; två vandringar.",
+        )
+        .await?;
+    store
+        .create_agreement(
+            ACTOR,
+            &NewAgreement {
+                kind: AgreementKind::Collaboration,
+                title: "Samverkansöverenskommelse Järva 2024–2025 (demo)".into(),
+                area: jarva.clone(),
+                valid_from: date(2024, 1, 1),
+                valid_to: date(2025, 12, 31),
+                signatories,
+                commitments: vec![Commitment {
+                    text: "Gemensam lägesbild och styrgrupp varje tertial".into(),
+                    measure_id: None,
+                }],
+            },
+        )
+        .await?;
+    Ok(())
 }
 
 /// How each perspective of the strategy was considered (the same for every demo measure).
@@ -123,7 +229,7 @@ const PERSPECTIVES: [(&str, &str); 4] = [
 type Claim = (CauseKind, Option<FactorLevel>, i64, &'static str, Option<&'static str>);
 
 /// The problem at Tensta centrum and its cause analysis; the causes' ids in creation order.
-async fn problem(store: &Store, jarva: &Code) -> Result<Vec<i64>> {
+async fn problem(store: &Store, jarva: &Code) -> Result<(i64, Vec<i64>)> {
     let problem = store
         .create_problem(
             ACTOR,
@@ -183,7 +289,7 @@ async fn problem(store: &Store, jarva: &Code) -> Result<Vec<i64>> {
             NewCause { kind, level, position, text: text.into(), evidence: evidence.map(str::to_owned) };
         ids.push(store.add_cause(ACTOR, problem.id, &cause).await?.id);
     }
-    Ok(ids)
+    Ok((problem.id, ids))
 }
 
 /// Tertials 1–3 of 2025: statuses, computed indicator values, approvals.

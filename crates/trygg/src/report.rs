@@ -2,10 +2,10 @@
 
 use anyhow::{Context, Result, anyhow};
 use clap::Subcommand;
-use trygg_core::{Code, Period};
+use trygg_core::Code;
 use trygg_report::doc::Doc;
 use trygg_report::output::{Format, render};
-use trygg_report::situation::{SituationRequest, build, to_doc};
+use trygg_report::situation::{ReportPeriod, SituationRequest, build, to_doc};
 use trygg_report::tertial::{self, TertialRequest};
 use trygg_report::text::Lang;
 use trygg_store::{NewSnapshot, Store};
@@ -17,10 +17,10 @@ pub enum ReportCommand {
     ///
     /// Example: trygg report situation --area jarva --period 2025 --format pdf --output lagesbild-2025.pdf
     Situation {
-        /// The area's code, e.g. jarva, rinkeby-kista or tensta.
-        #[arg(long)]
-        area: String,
-        /// A year (2025) or a tertial (2025-T2).
+        /// The area's code, e.g. jarva, rinkeby-kista or tensta; repeat for a custom set (tensta, rinkeby…).
+        #[arg(long = "area", required = true)]
+        areas: Vec<String>,
+        /// A year (2025), a tertial (2025-T2) or a range of them (2024-T3..2025-T2).
         #[arg(long)]
         period: String,
         /// An area to compare with, e.g. spanga-tensta.
@@ -85,22 +85,15 @@ impl Output {
     }
 
     /// Writes the file and, if asked, publishes the document as the next version.
-    async fn write(&self, store: &Store, doc: &Doc, kind: &str, area: &Code, period: &Period) -> Result<()> {
+    async fn write(&self, store: &Store, doc: &Doc, kind: &str, area: &Code, period: &str) -> Result<()> {
         let bytes = render(doc, self.format)?;
         std::fs::write(&self.path, &bytes)
             .with_context(|| format!("cannot write {}", self.path.display()))?;
         println!("wrote {} ({} bytes)", self.path.display(), bytes.len());
         if self.publish {
             let json = serde_json::to_string(doc)?;
-            let period = period.to_string();
-            let snapshot = NewSnapshot {
-                kind,
-                area,
-                period: &period,
-                lang: self.lang.tag(),
-                title: &doc.title,
-                document: &json,
-            };
+            let snapshot =
+                NewSnapshot { kind, area, period, lang: self.lang.tag(), title: &doc.title, document: &json };
             let info = store.publish_snapshot("cli", &snapshot).await?;
             println!("published as snapshot {} (version {})", info.id, info.version);
         }
@@ -111,18 +104,24 @@ impl Output {
 /// Runs a report command.
 pub async fn run(store: &Store, command: ReportCommand) -> Result<()> {
     match command {
-        ReportCommand::Situation { area, period, comparison, categories, format, lang, output, publish } => {
+        ReportCommand::Situation { areas, period, comparison, categories, format, lang, output, publish } => {
             let out = Output::new(&format, &lang, output, publish)?;
+            let codes = areas
+                .iter()
+                .map(|a| Code::new(a).with_context(|| format!("--area {a}")))
+                .collect::<Result<Vec<_>>>()?;
+            let period: ReportPeriod = period.parse().with_context(|| format!("--period {period}"))?;
             let request = SituationRequest {
-                area: Code::new(&area).with_context(|| format!("--area {area}"))?,
-                period: period.parse().with_context(|| format!("--period {period}"))?,
+                area: codes[0].clone(),
+                more_areas: codes[1..].to_vec(),
+                period,
                 comparison: comparison.as_deref().map(Code::new).transpose().context("--comparison")?,
                 categories,
                 now: trygg_store::now_ms(),
             };
             let situation = build(store, &request).await?;
             let doc = to_doc(&situation, out.lang, None);
-            out.write(store, &doc, "situation", &request.area, &request.period).await
+            out.write(store, &doc, "situation", &request.area, &request.period.to_string()).await
         }
         ReportCommand::Tertial { area, period, format, lang, output, publish } => {
             let out = Output::new(&format, &lang, output, publish)?;
@@ -133,7 +132,7 @@ pub async fn run(store: &Store, command: ReportCommand) -> Result<()> {
             };
             let report = tertial::build(store, &request).await?;
             let doc = tertial::to_doc(&report, out.lang);
-            out.write(store, &doc, "tertial", &request.area, &request.period).await
+            out.write(store, &doc, "tertial", &request.area, &request.period.to_string()).await
         }
     }
 }

@@ -3,6 +3,7 @@
 //! with targets and values, and each tertial's follow-up and approvals.
 
 mod followup;
+mod governance;
 mod indicators;
 mod measures;
 mod problems;
@@ -15,5 +16,6 @@ pub fn routes() -> Vec<Entry> {
     all.extend(measures::routes());
     all.extend(indicators::routes());
     all.extend(followup::routes());
+    all.extend(governance::routes());
     all
 }

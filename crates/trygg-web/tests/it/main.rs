@@ -2,6 +2,7 @@
 
 mod api;
 mod authz;
+mod governance;
 mod harness;
 mod imports;
 mod indicators;

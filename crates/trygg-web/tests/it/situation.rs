@@ -162,3 +162,39 @@ async fn a_report_can_be_limited_to_categories_and_published_so() {
         app.get_as(Role::Coordinator, &format!("{location}?format=json")).await.json().await.unwrap();
     assert!(doc.meta.iter().any(|m| m == "Urval: endast Inbrott, Rån."), "{:?}", doc.meta);
 }
+
+#[tokio::test]
+async fn a_report_covers_a_custom_set_of_areas_and_a_range_of_tertials() {
+    let app = App::start().await;
+    let res = app.get_as(Role::Member, "/situation?area=tensta&area=rinkeby&period=2025-T2..2025-T3").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Lägesbild Tensta + Rinkeby 2025-T2..2025-T3"), "the set and the range are named");
+    assert!(body.contains("2024-T3..2025-T1"), "compared with the equally long range before");
+    let json = app
+        .get_as(
+            Role::Member,
+            "/situation/download?area=tensta&area=rinkeby&period=2025-T2..2025-T3&format=json",
+        )
+        .await;
+    assert_eq!(json.status(), StatusCode::OK);
+    let doc: trygg_report::doc::Doc = json.json().await.unwrap();
+    assert!(doc.title.contains("Tensta + Rinkeby"));
+    for bad in ["/situation?area=jarva&period=2025..2024", "/situation?area=jarva&period=2024..2025-T1"] {
+        assert_eq!(app.get_as(Role::Member, bad).await.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
+    let form = [
+        ("area", "tensta"),
+        ("period", "2025-T2..2025-T3"),
+        ("comparison", ""),
+        ("more_areas", "rinkeby"),
+        ("summary", "Två stadsdelar."),
+    ];
+    let res = app.post_form_as(Role::Coordinator, "/situation/publish", &form).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let stored = app.store.snapshots(None).await.unwrap();
+    assert_eq!(
+        (stored[0].period.as_str(), stored[0].title.as_str()),
+        ("2025-T2..2025-T3", "Lägesbild Tensta + Rinkeby 2025-T2..2025-T3")
+    );
+}
