@@ -283,6 +283,12 @@ fn indicators(r: &TertialReport, t: Texts) -> Vec<Block> {
         .indicators
         .iter()
         .map(|l| {
+            // Counts are whole numbers; shares and rates keep a decimal.
+            let count = l.indicator.factor == trygg_core::Factor::Count;
+            let num = |v: Option<f64>| match v {
+                Some(x) if count && x.fract() == 0.0 => Cell::Int(x as i64),
+                other => num(other),
+            };
             let unit = t.get(&format!("tertial.factor.{}", l.indicator.factor.as_str()));
             let trend = match (l.value.as_ref(), l.previous.as_ref()) {
                 (Some(v), Some(p)) => {
