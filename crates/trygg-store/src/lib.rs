@@ -8,7 +8,9 @@
 //! migrations are embedded, one folder per backend; see [`Store::migrate`].
 
 mod areas;
+mod articles;
 mod audit;
+mod backup;
 mod error;
 mod events;
 mod mail;
@@ -21,11 +23,14 @@ mod snapshots;
 mod statistics;
 mod strategy;
 mod users;
+mod walks;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use articles::{Article, ArticleState, MAX_ARTICLE_BODY, MAX_ARTICLE_TITLE, NewArticle};
 pub use audit::{AuditEntry, AuditVerification};
+pub use backup::{BackupSummary, backup_tables};
 pub use error::StoreError;
 pub use events::{
     AreaMethod, Event, EventImport, EventPoint, EventQuery, ImportMeta, ImportRun, NewEvent, hex,
@@ -42,6 +47,7 @@ pub use serious_talks::{TalkAggregate, TalkQuery};
 pub use snapshots::{NewSnapshot, Snapshot, SnapshotInfo};
 pub use statistics::{CrimeCount, PopulationCount, SurveyValue};
 pub use users::{NewAccount, NewUser, Session, User};
+pub use walks::*;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};

@@ -6,7 +6,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// (version, description, SQLite text, PostgreSQL text). Never edit an
 /// applied migration: add a new one.
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+pub(crate) const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
     (
         1,
         "foundation",
@@ -54,6 +54,18 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         "governance",
         include_str!("../migrations/sqlite/0008_governance.sql"),
         include_str!("../migrations/postgres/0008_governance.sql"),
+    ),
+    (
+        9,
+        "walks",
+        include_str!("../migrations/sqlite/0009_walks.sql"),
+        include_str!("../migrations/postgres/0009_walks.sql"),
+    ),
+    (
+        10,
+        "articles",
+        include_str!("../migrations/sqlite/0010_articles.sql"),
+        include_str!("../migrations/postgres/0010_articles.sql"),
     ),
 ];
 

@@ -117,3 +117,8 @@ macro_rules! test_on_every_backend {
         }
     };
 }
+
+/// Runs one raw query whose first column is text, for tests that inspect the schema.
+pub async fn query_strings(store: &Store, sql: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_all(&store.pool).await
+}

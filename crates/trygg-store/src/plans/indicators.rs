@@ -432,7 +432,7 @@ impl Store {
                 IndicatorSource::Reports => self.report_values(&ind, &scope, now).await?,
                 IndicatorSource::SeriousTalks => self.talk_values(&ind, &scope, now).await?,
                 IndicatorSource::Measures => self.measure_values(&ind, &scope).await?,
-                IndicatorSource::Walks => Err(SkipReason::NoSourceData),
+                IndicatorSource::Walks => self.walk_values(&ind, &scope).await?,
                 IndicatorSource::Events => Err(SkipReason::NoSourceData),
                 IndicatorSource::Entered => Err(SkipReason::EnteredByHand),
             };
@@ -646,6 +646,25 @@ impl Store {
     }
 
     /// Serious talks held within 48 hours among those whose timeliness is decided, by sex.
+    /// Safety-walk findings fixed within the months in `query` (default 6) of their walk.
+    async fn walk_values(&self, ind: &Indicator, s: &Scope) -> Result<Computed> {
+        let months: i8 = ind.query.trim().parse().unwrap_or(6);
+        let (findings, fixed) = self.findings_fixed_within(&s.members, months, s.period).await?;
+        let Some(value) = ind.factor.apply(fixed as f64, Some(findings as f64)) else {
+            return Ok(Err(SkipReason::NoData));
+        };
+        Ok(Ok(vec![ComputedValue {
+            group: "all".to_owned(),
+            value,
+            numerator: fixed as f64,
+            denominator: Some(findings as f64),
+            source: format!(
+                "walks {period}: {fixed} of {findings} findings fixed within {months} months",
+                period = s.period
+            ),
+        }]))
+    }
+
     async fn talk_values(&self, ind: &Indicator, s: &Scope, now: i64) -> Result<Computed> {
         let rows = self.serious_talk_aggregates(&s.members, s.period.start(), s.period.end(), now).await?;
         let mut out = Vec::new();

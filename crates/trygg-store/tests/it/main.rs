@@ -3,6 +3,7 @@
 
 mod areas;
 mod audit;
+mod backup;
 mod events;
 mod governance;
 mod indicators;
@@ -15,3 +16,4 @@ mod serious_talks;
 mod snapshots;
 mod statistics;
 mod users;
+mod walks;
