@@ -58,6 +58,7 @@ const PARTS: &[(&str, &str)] = &[
     (include_str!("../locales/sv/indicators.toml"), include_str!("../locales/en/indicators.toml")),
     (include_str!("../locales/sv/followup.toml"), include_str!("../locales/en/followup.toml")),
     (include_str!("../locales/sv/governance.toml"), include_str!("../locales/en/governance.toml")),
+    (include_str!("../locales/sv/walks.toml"), include_str!("../locales/en/walks.toml")),
 ];
 
 fn merge(into: &mut HashMap<String, String>, part: HashMap<String, String>) {

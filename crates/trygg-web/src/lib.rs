@@ -26,6 +26,7 @@ mod security;
 mod serious_talks;
 mod situation;
 mod tertial;
+mod walks;
 
 pub use i18n::{Lang, Translations};
 pub use ops::Metrics;

@@ -87,6 +87,7 @@ fn entries() -> Vec<Entry> {
     all.extend(crate::situation::routes());
     all.extend(crate::tertial::routes());
     all.extend(crate::plans::routes());
+    all.extend(crate::walks::routes());
     all
 }
 

@@ -1,7 +1,7 @@
 //! Rapid action: the public report form, the reporter's follow page, the
 //! staff queues, report detail and workflow, figures and the weekly EST meeting.
 
-mod public;
+pub(crate) mod public;
 mod staff;
 
 use crate::routes::Entry;

@@ -5,7 +5,7 @@
 
 mod follow;
 mod form;
-mod photos;
+pub(crate) mod photos;
 
 use crate::ctx::Ctx;
 use crate::i18n::Lang;

@@ -1,7 +1,6 @@
-//! `GET /results/feed.atom`: an Atom 1.0 feed of publications. For now the
-//! publications are the report figures of each completed tertial (of the
-//! last two years) that has reports; situation reports, walk protocols and
-//! good examples join it as they come.
+//! `GET /results/feed.atom`: an Atom 1.0 feed of publications: the
+//! published good examples (articles), newest first, and the report figures
+//! of each completed tertial (of the last two years) that has reports.
 
 use super::data::{Window, day_start, public_report_count, today};
 use super::{LICENSE_NAME, LICENSE_URL};
@@ -23,6 +22,14 @@ struct Entry {
     updated: String,
 }
 
+/// A published article in the feed.
+struct ArticleEntry {
+    id: i64,
+    title: String,
+    summary: String,
+    updated: String,
+}
+
 /// `GET /results/feed.atom`.
 pub async fn atom(State(state): State<AppState>, ctx: Ctx) -> Response {
     let mut entries = Vec::new();
@@ -39,8 +46,24 @@ pub async fn atom(State(state): State<AppState>, ctx: Ctx) -> Response {
         }
         p = p.previous();
     }
+    let articles = match state.store.published_articles().await {
+        Ok(list) => list
+            .into_iter()
+            .map(|a| ArticleEntry {
+                id: a.id,
+                summary: super::articles::paragraphs(&a.body).into_iter().next().unwrap_or_default(),
+                title: a.title,
+                updated: rfc3339(a.published_at.unwrap_or(a.updated_at)),
+            })
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading the feed's articles failed");
+            return ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the feed could not be read")
+                .into_response();
+        }
+    };
     let base = state.config.public_url.trim_end_matches('/').to_owned();
-    let body = feed_xml(&base, &entries, ctx.t());
+    let body = feed_xml(&base, &entries, &articles, ctx.t());
     ([(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")], body).into_response()
 }
 
@@ -53,12 +76,14 @@ fn xml(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-fn feed_xml(base: &str, entries: &[Entry], t: Tr<'_>) -> String {
+fn feed_xml(base: &str, entries: &[Entry], articles: &[ArticleEntry], t: Tr<'_>) -> String {
     let lang = t.lang.tag();
     let suffix = if lang == "en" { "&lang=en" } else { "" };
     let feed_updated = entries
-        .first()
+        .iter()
         .map(|e| e.updated.clone())
+        .chain(articles.iter().map(|a| a.updated.clone()))
+        .max()
         .unwrap_or_else(|| rfc3339(day_start(Period::tertial_of(today()).start())));
     let mut out = format!(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{lang}\">\n\
@@ -70,6 +95,20 @@ fn feed_xml(base: &str, entries: &[Entry], t: Tr<'_>) -> String {
         b = xml(base),
         title = xml(t.get("results.feed.title")),
     );
+    for a in articles {
+        let href =
+            xml(&format!("{base}/results/articles/{}{}", a.id, if lang == "en" { "?lang=en" } else { "" }));
+        out.push_str(&format!(
+            "<entry>\n<id>{b}/results/articles/{id}</id>\n<title>{title}</title>\n<updated>{u}</updated>\n\
+             <link rel=\"alternate\" type=\"text/html\" href=\"{href}\"/>\n\
+             <summary>{summary}</summary>\n</entry>\n",
+            b = xml(base),
+            id = a.id,
+            title = xml(&a.title),
+            u = a.updated,
+            summary = xml(&a.summary),
+        ));
+    }
     for e in entries {
         let href = xml(&format!("{base}/results?period={}{suffix}", e.period));
         out.push_str(&format!(

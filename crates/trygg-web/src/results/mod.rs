@@ -5,25 +5,28 @@
 //!
 //! Every figure passes through [`suppress`]: small counts are hidden and
 //! cannot be derived from totals. No report position is ever published:
-//! the map shows district aggregates only. Measures, indicators and
-//! situation reports are further sections of [`page`] once they exist.
+//! the map shows district aggregates only. The measures and indicator
+//! trends ([`progress`]) show approved tertials and whole years only.
 
+pub mod articles;
 mod data;
 mod feed;
 mod open_data;
 mod page;
+pub mod progress;
 pub mod suppress;
 
 use crate::routes::{EVERYONE, Entry, route};
+use articles::{APPROVERS, STAFF, WRITERS};
 use axum::http::Method;
-use axum::routing::get;
+use axum::routing::{get, post};
 
 /// The licence of the published data.
 pub const LICENSE_URL: &str = "https://creativecommons.org/licenses/by/4.0/";
 /// The licence's short name.
 pub const LICENSE_NAME: &str = "CC BY 4.0";
 
-/// The results routes, open to everyone.
+/// The results routes, open to everyone, and the staff pages of the good examples.
 pub fn routes() -> Vec<Entry> {
     use Method as M;
     vec![
@@ -34,5 +37,12 @@ pub fn routes() -> Vec<Entry> {
             get(open_data::geojson),
         ),
         (route(M::GET, "/results/feed.atom", "/results/feed.atom", EVERYONE), get(feed::atom)),
+        (route(M::GET, "/results/articles/{id}", "/results/articles/1", EVERYONE), get(articles::show)),
+        (route(M::GET, "/articles", "/articles", STAFF), get(articles::list)),
+        (route(M::POST, "/articles", "/articles", WRITERS), post(articles::create)),
+        (route(M::GET, "/articles/{id}", "/articles/1", STAFF), get(articles::edit)),
+        (route(M::POST, "/articles/{id}", "/articles/1", WRITERS), post(articles::update)),
+        (route(M::POST, "/articles/{id}/approve", "/articles/1/approve", APPROVERS), post(articles::approve)),
+        (route(M::POST, "/articles/{id}/publish", "/articles/1/publish", WRITERS), post(articles::publish)),
     ]
 }

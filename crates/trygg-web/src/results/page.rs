@@ -1,7 +1,9 @@
-//! `GET /results`: the strategy, the report figures per district with a
-//! shaded map and a table, the share fixed in time, serious talks per area.
+//! `GET /results`: the strategy, the measures with their approved status,
+//! the indicator trends, the published good examples, the report figures per district with a shaded map
+//! and a table, the share fixed in time, serious talks per area.
 
 use super::data::{self, Results, Window, percent, today};
+use super::progress::{self, Figure, PublicMeasure, Trend};
 use super::suppress::{Shown, THRESHOLD};
 use crate::AppState;
 use crate::ctx::Ctx;
@@ -13,7 +15,8 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use trygg_core::{Date, ElementKind, Period};
+use trygg_core::{Date, ElementKind, Factor, Period};
+use trygg_report::chart::{LineChart, Series, line_chart_svg};
 use trygg_report::map::{MapShape, MapSpec, render_svg};
 
 /// The page's choice of period.
@@ -50,6 +53,34 @@ struct InTimeRow {
     share: String,
 }
 
+/// A measure's line in the page's table.
+struct MeasureRow {
+    name: String,
+    plan: String,
+    owner: String,
+    time: String,
+    status: String,
+    status_class: &'static str,
+    indicators: String,
+}
+
+/// The measures under way or done.
+struct MeasureGroup {
+    id: &'static str,
+    heading: &'static str,
+    rows: Vec<MeasureRow>,
+}
+
+/// An indicator's table and chart.
+struct TrendView {
+    id: String,
+    name: String,
+    unit: String,
+    areas: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+    chart: String,
+}
+
 #[derive(Template)]
 #[template(path = "results.html")]
 struct ResultsPage<'a> {
@@ -58,6 +89,9 @@ struct ResultsPage<'a> {
     period_label: String,
     periods: Vec<(String, String)>,
     strategy: Option<Strategy>,
+    measure_groups: Vec<MeasureGroup>,
+    trends: Vec<TrendView>,
+    articles: Vec<(i64, String, String)>,
     map: String,
     legend: Vec<(usize, String)>,
     groups: Vec<String>,
@@ -76,8 +110,15 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Perio
         Err(e) => return PageError::new(StatusCode::BAD_REQUEST, e.to_string()).into_response(),
     };
     let english = ctx.lang == Lang::En;
-    let loaded = tokio::try_join!(data::load(&state, window, english, true), state.store.strategies());
-    let (results, strategies) = match loaded {
+    let lang = ctx.lang.tag();
+    let loaded = tokio::try_join!(
+        data::load(&state, window, english, true),
+        state.store.strategies(),
+        progress::measures(&state, lang, today()),
+        progress::trends(&state, lang, today()),
+        state.store.published_articles(),
+    );
+    let (results, strategies, measures, trends, articles) = match loaded {
         Ok(x) => x,
         Err(e) => return PageError::from_store(e, t).into_response(),
     };
@@ -86,6 +127,22 @@ pub async fn show(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Perio
         period: results.window.key.clone(),
         periods: period_options(&results.window, t),
         strategy: strategy(&strategies, today()),
+        measure_groups: [
+            (false, "results-under-way", "results.measures.under_way"),
+            (true, "results-done", "results.measures.done"),
+        ]
+        .into_iter()
+        .map(|(done, id, heading)| MeasureGroup {
+            id,
+            heading,
+            rows: measures.iter().filter(|m| m.done == done).map(|m| measure_row(m, t)).collect(),
+        })
+        .collect(),
+        trends: trends.iter().enumerate().map(|(i, tr)| trend_view(i, tr, t)).collect(),
+        articles: articles
+            .into_iter()
+            .map(|a| (a.id, a.title, a.published_at.map(super::articles::day).unwrap_or_default()))
+            .collect(),
         map: map(&results, t, &period_label),
         legend: legend(t),
         groups: results.groups.iter().map(|g| g.name.clone()).collect(),
@@ -244,4 +301,75 @@ fn in_time(r: &Results, t: Tr<'_>) -> Vec<InTimeRow> {
         r.districts.iter().zip(&r.in_time).map(|(d, x)| line(d.name.clone(), x)).collect();
     out.push(line(t.get("results.reports.all_districts").to_owned(), &r.in_time_all));
     out
+}
+
+fn measure_row(m: &PublicMeasure, t: Tr<'_>) -> MeasureRow {
+    let (status, status_class) = match m.status {
+        Some((period, s)) => (
+            t.fill(&format!("results.measures.status.{}", s.as_str()), "period", &period.to_string()),
+            s.as_str(),
+        ),
+        None => (t.get("results.measures.no_status").to_owned(), "none"),
+    };
+    MeasureRow {
+        name: m.name.clone(),
+        plan: m.plan.clone(),
+        owner: m.owner.clone(),
+        time: format!("{} – {}", m.starts, m.ends),
+        status,
+        status_class,
+        indicators: if m.indicators.is_empty() { "–".to_owned() } else { m.indicators.join(", ") },
+    }
+}
+
+/// A number with one decimal at most, the decimal sign of the language.
+fn decimal(v: f64, english: bool) -> String {
+    let text = format!("{:.1}", v);
+    let text = text.strip_suffix(".0").unwrap_or(&text).to_owned();
+    if english { text } else { text.replace('.', ",") }
+}
+
+fn trend_view(i: usize, tr: &Trend, t: Tr<'_>) -> TrendView {
+    let english = t.lang == Lang::En;
+    let unit = match tr.factor {
+        Factor::Count => String::new(),
+        Factor::Percent => "%".to_owned(),
+        Factor::Per1000 => t.get("results.trends.per_1000").to_owned(),
+        Factor::Per100000 => t.get("results.trends.per_100000").to_owned(),
+    };
+    let text = |f: &Figure| match f {
+        Figure::Missing => "–".to_owned(),
+        Figure::Count(c) => c.text(THRESHOLD),
+        Figure::Value(v) => decimal(*v, english),
+        Figure::SmallBase => t.get("results.trends.small_base").to_owned(),
+    };
+    let rows =
+        tr.periods.iter().zip(&tr.cells).map(|(p, cells)| (p.to_string(), cells.iter().map(text).collect()));
+    let series = tr
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(a, name)| Series {
+            name: name.clone(),
+            values: tr.cells.iter().map(|row| row.get(a).and_then(|f| f.plotted())).collect(),
+        })
+        .collect();
+    let chart = LineChart {
+        id: format!("trend-{i}"),
+        title: tr.name.clone(),
+        description: t.fill("results.trends.chart_description", "name", &tr.name),
+        x_labels: tr.periods.iter().map(Period::to_string).collect(),
+        series,
+        unit: unit.clone(),
+        lang: t.lang.tag().to_owned(),
+        width: 640,
+    };
+    TrendView {
+        id: format!("trend-{i}"),
+        name: tr.name.clone(),
+        unit,
+        areas: tr.areas.clone(),
+        rows: rows.collect(),
+        chart: line_chart_svg(&chart),
+    }
 }

@@ -19,3 +19,4 @@ mod security;
 mod serious_talks;
 mod situation;
 mod tertial;
+mod walks;
