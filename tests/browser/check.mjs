@@ -313,6 +313,7 @@ async function run() {
     }
     await publishSituation(page, axeSource);
     await goldenThread(page, axeSource);
+    await safetyWalk(page, context, axeSource);
     await context.close();
 
     // An anonymous visitor reports graffiti at Tensta centrum and follows it.
@@ -483,4 +484,56 @@ async function goldenThread(page, axeSource) {
   await open(page, '/indicators/brott-samtliga?area=jarva');
   await scan(page, '/indicators/{code}', axeSource);
   console.log('ok  golden thread  (hot spot → problem → cause → measure → two tertials approved → tertial report → evaluation)');
+}
+
+// A safety walk on a phone outdoors: the walk is recorded, then a finding is
+// entered without a connection (the service worker keeps it), the connection
+// returns and the finding is sent; the protocol shows it.
+async function safetyWalk(page, context, axeSource) {
+  const submit = async (form, url) => {
+    await Promise.all([page.waitForURL(url), page.click(`${form} button[type="submit"]`)]);
+  };
+  await open(page, '/walks/new');
+  await scan(page, '/walks/new', axeSource);
+  await page.selectOption('#w-area', 'tensta');
+  await page.fill('#w-route', '59.3940, 17.9042\n59.3950, 17.9060');
+  await page.fill('#org-0', 'Boende i Tensta');
+  await page.fill('#women-0', '3');
+  await page.fill('#men-0', '2');
+  await submit('form[action="/walks"]', /\/walks\/\d+$/);
+  const walkPath = new URL(page.url()).pathname;
+  await scan(page, '/walks/{id}', axeSource);
+  // The service worker controls the page from its next load.
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  await page.reload();
+  await page.evaluate(() => navigator.serviceWorker.ready.then(() => true));
+  const controlled = await page.evaluate(() => !!navigator.serviceWorker.controller);
+  if (!expect(controlled, '/walks/{id}: the service worker does not control the page')) return;
+
+  await context.setOffline(true);
+  await page.fill('#lat', '59.3942');
+  await page.fill('#lon', '17.9045');
+  const category = await page.locator('#f-category option:not([value=""])').first().getAttribute('value');
+  await page.selectOption('#f-category', category);
+  await page.fill('#f-description', 'Trasig lampa vid gångtunneln');
+  await Promise.all([page.waitForURL(/queued=1/), page.click(`form[action="${walkPath}/findings"] button[type="submit"]`)]);
+  const kept = await page.locator('main').innerText();
+  expect(!kept.includes('Trasig lampa vid gångtunneln') || kept.includes('1'), '/walks/{id}: offline finding not kept');
+  await context.setOffline(false);
+  await page.waitForFunction(
+    () => document.querySelector('main')?.innerText.includes('Trasig lampa vid gångtunneln'),
+    null,
+    { timeout: 20_000 },
+  ).catch(() => {});
+  const synced = await page.locator('main').innerText();
+  expect(synced.includes('Trasig lampa vid gångtunneln'), '/walks/{id}: the offline finding was not sent when back online');
+  await open(page, `${walkPath}/protocol`);
+  const protocol = await page.locator('main').innerText();
+  expect(protocol.includes('Trasig lampa vid gångtunneln'), '/walks/{id}/protocol: the finding is missing');
+  await scan(page, '/walks/{id}/protocol', axeSource);
+  await open(page, '/walks');
+  await scan(page, '/walks', axeSource);
+  await open(page, '/articles');
+  await scan(page, '/articles', axeSource);
+  console.log('ok  safety walk  (finding entered offline, sent when back online, in the protocol)');
 }

@@ -80,6 +80,19 @@ enum Command {
         #[command(subcommand)]
         command: report::ReportCommand,
     },
+    /// Write a consistent backup of every table to FILE, online (SQLite or PostgreSQL; portable between them).
+    Backup {
+        /// The file to write (replaced only when the backup is complete).
+        file: std::path::PathBuf,
+    },
+    /// Replace every row of the database with the backup in FILE (all or nothing; audited).
+    Restore {
+        /// The backup file.
+        file: std::path::PathBuf,
+        /// Confirm that every row of the target database is to be replaced.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -199,6 +212,25 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Report { command } => {
             report::run(&open(&settings.database_url(cli.database.as_deref(), false)).await?, command).await
         }
+        Command::Backup { file } => {
+            backup(&open(&settings.database_url(cli.database.as_deref(), false)).await?, &file).await
+        }
+        Command::Restore { file, yes } => {
+            if !yes {
+                bail!("restore replaces every row of the database; run again with --yes to confirm");
+            }
+            let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
+            let reader =
+                std::fs::File::open(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let summary = store
+                .restore(&mut std::io::BufReader::new(reader))
+                .await
+                .with_context(|| format!("{}: nothing was restored", file.display()))?;
+            let detail = format!("{} rows in {} tables", summary.rows, summary.tables);
+            store.audit("cli", "backup.restore", &file.display().to_string(), &detail).await?;
+            println!("restored {detail} (schema version {})", summary.schema_version);
+            Ok(())
+        }
         Command::Analyze { command } => analyze::run(command),
         Command::Audit { command: AuditCommand::Verify } => {
             let store = open(&settings.database_url(cli.database.as_deref(), false)).await?;
@@ -213,6 +245,21 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+}
+
+/// Writes the backup next to `file` and moves it into place when it is complete.
+async fn backup(store: &Store, file: &std::path::Path) -> Result<()> {
+    let partial = file.with_extension("partial");
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&partial).with_context(|| format!("cannot write {}", partial.display()))?,
+    );
+    let summary = store.backup(&mut out).await?;
+    drop(out);
+    std::fs::rename(&partial, file).with_context(|| format!("cannot write {}", file.display()))?;
+    let detail = format!("{} rows in {} tables", summary.rows, summary.tables);
+    store.audit("cli", "backup.write", &file.display().to_string(), &detail).await?;
+    println!("wrote {} ({detail}, schema version {})", file.display(), summary.schema_version);
+    Ok(())
 }
 
 /// Connects and migrates (a newer schema than this binary knows is an error).
