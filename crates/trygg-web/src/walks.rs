@@ -73,6 +73,10 @@ pub fn routes() -> Vec<Entry> {
             route(M::POST, "/walks/findings/{id}/report", "/walks/findings/1/report", WRITERS),
             post(report_finding),
         ),
+        (
+            route(M::POST, "/walks/findings/{id}/measure", "/walks/findings/1/measure", WRITERS),
+            post(link_measure),
+        ),
         (route(M::GET, "/walks/findings/{id}/photo", "/walks/findings/1/photo", READERS), get(photo)),
         (
             route(M::GET, "/walks/findings/{id}/done-photo", "/walks/findings/1/done-photo", READERS),
@@ -367,6 +371,8 @@ struct DetailPage<'a> {
     map: String,
     findings: Vec<FindingRow>,
     categories: Vec<(String, String)>,
+    /// Measures a finding can be proposed to: (id, name) of the plans covering the walk's area.
+    measures: Vec<(i64, String)>,
     today: String,
 }
 
@@ -460,6 +466,10 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
         .filter(|c| c.parent.is_some())
         .map(|c| (c.code.to_string(), c.name(english).to_owned()))
         .collect();
+    let measures = match measures_for(&state, &all, &walk.area).await {
+        Ok(m) => m.into_iter().map(|m| (m.id, m.name)).collect(),
+        Err(e) => return failed(e, t),
+    };
     html(DetailPage {
         l: Layout::new(&ctx, t, &t.fill("walks.walk-title", "date", &walk.walked_on.to_string())),
         may_edit: WRITERS.contains(&ctx.role()),
@@ -479,9 +489,61 @@ pub async fn detail(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>
         map: walk_map(t, &walk, &findings, 480),
         findings: finding_rows(t, &findings, &names, &partners),
         categories: choices,
+        measures,
         today: today().to_string(),
         walk,
     })
+}
+
+/// The measures of the plans that cover `area` (plans of the area, of an area above it, or below it).
+async fn measures_for(
+    state: &AppState,
+    all: &[trygg_core::Area],
+    area: &Code,
+) -> trygg_store::Result<Vec<trygg_store::Measure>> {
+    let below = with_descendants(all, area);
+    Ok(state
+        .store
+        .measures(&[])
+        .await?
+        .into_iter()
+        .filter(|m| below.contains(&m.area) || with_descendants(all, &m.area).contains(area))
+        .collect())
+}
+
+/// The form that proposes a finding to a measure.
+#[derive(Debug, Deserialize)]
+pub struct MeasureForm {
+    measure: i64,
+}
+
+/// `POST /walks/findings/{id}/measure`: links the finding to a measure of the plans covering its area.
+pub async fn link_measure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<i64>,
+    Form(f): Form<MeasureForm>,
+) -> Response {
+    let t = ctx.t();
+    let finding = match visible_finding(&state, &ctx, id).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let all = match state.store.areas(None, false).await {
+        Ok(a) => a,
+        Err(e) => return failed(e, t),
+    };
+    match measures_for(&state, &all, &finding.area).await {
+        Ok(list) if list.iter().any(|m| m.id == f.measure) => {}
+        Ok(_) => {
+            return PageError::new(StatusCode::BAD_REQUEST, t.get("walks.error.measure")).into_response();
+        }
+        Err(e) => return failed(e, t),
+    }
+    match state.store.link_finding(&ctx.actor(), id, None, Some(f.measure)).await {
+        Ok(_) => Redirect::to(&format!("/walks/{}#finding-{id}", finding.walk_id)).into_response(),
+        Err(e) => failed(e, t),
+    }
 }
 
 // ---------------------------------------------------------------- multipart forms

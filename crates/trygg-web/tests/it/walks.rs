@@ -347,3 +347,80 @@ async fn the_offline_scripts_are_served_and_the_pages_use_them() {
     assert!(page.contains("id=\"offline-status\"") && page.contains("sparade på den här enheten"));
     assert!(page.contains("id=\"locate\""), "the position button of the report form's script");
 }
+
+#[tokio::test]
+async fn a_finding_is_proposed_as_part_of_a_measure() {
+    use jiff::civil::date;
+    use trygg_core::{EvidenceBase, PlanKind};
+    use trygg_store::{MeasureInput, NewPlan};
+    let app = App::start().await;
+    let plan = app
+        .store
+        .create_plan(
+            "test",
+            &NewPlan {
+                kind: PlanKind::Overall,
+                parent_id: None,
+                strategy: Code::new("jarva-2020-2025").unwrap(),
+                name: "Handlingsplan Järva".into(),
+                unit: None,
+                area: Code::new("jarva").unwrap(),
+                valid_from: date(2025, 1, 1),
+                valid_to: date(2025, 12, 31),
+            },
+        )
+        .await
+        .unwrap();
+    let measure = app
+        .store
+        .create_measure(
+            "test",
+            &MeasureInput {
+                plan_id: plan.id,
+                name: "Bättre belysning".into(),
+                goal: "Alla armaturer fungerar".into(),
+                starts: date(2025, 1, 1),
+                ends: date(2025, 12, 31),
+                owner: "Trafikkontoret".into(),
+                working_group: String::new(),
+                partners: String::new(),
+                hours: None,
+                money: None,
+                staff: None,
+                competence: String::new(),
+                follow_up: "Felanmälningar".into(),
+                direction: None,
+                working_method: None,
+                evidence_base: EvidenceBase::Proven,
+                evidence_reference: String::new(),
+                place: None,
+                comparison_area: None,
+            },
+        )
+        .await
+        .unwrap();
+    let id = walk(&app).await;
+    let member = session(&app, Role::Member);
+    let res = post_multipart(&app, &member, &format!("/walks/{id}/findings"), FINDING, None).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let fid = app.store.walk_findings(id).await.unwrap()[0].id;
+    let page = app.get_as(Role::Member, &format!("/walks/{id}")).await.text().await.unwrap();
+    assert!(page.contains("Bättre belysning"), "the measures of the plans covering the area are offered");
+    let path = format!("/walks/findings/{fid}/measure");
+    let wanted = measure.id.to_string();
+    assert_eq!(
+        app.post_form_as(Role::Steering, &path, &[("measure", &wanted)]).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.post_form_as(Role::Member, &path, &[("measure", "999")]).await.status(),
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        app.post_form_as(Role::Member, &path, &[("measure", &wanted)]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(app.store.finding(fid).await.unwrap().unwrap().measure_id, Some(measure.id));
+    let page = app.get_as(Role::Member, &format!("/walks/{id}")).await.text().await.unwrap();
+    assert!(page.contains(&format!("/measures/{}", measure.id)));
+}
