@@ -31,38 +31,12 @@ impl Store {
             .collect()
     }
 
-    /// Inserts or replaces a group and its members.
+    /// Inserts or replaces a group and its members (the seed's path; the
+    /// web's is [`Store::save_group`], which also audits).
     pub async fn upsert_group(&self, g: &Group) -> Result<()> {
         g.validate()?;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO org_groups (code, name, kind, mandate, end_date) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
-             mandate = excluded.mandate, end_date = excluded.end_date",
-        )
-        .bind(g.code.as_str())
-        .bind(g.name.as_str())
-        .bind(g.kind.as_str())
-        .bind(&g.mandate)
-        .bind(date_text(g.end_date))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM group_members WHERE group_code = $1")
-            .bind(g.code.as_str())
-            .execute(&mut *tx)
-            .await?;
-        for (i, m) in g.members.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO group_members (group_code, position, name, partner, role) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(g.code.as_str())
-            .bind(i as i64)
-            .bind(m.name.as_str())
-            .bind(m.partner.as_ref().map(|c| c.as_str()))
-            .bind(m.role.as_deref())
-            .execute(&mut *tx)
-            .await?;
-        }
+        write_group(&mut tx, g).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -110,4 +84,35 @@ impl Store {
             })
             .collect()
     }
+}
+
+/// Writes a group and replaces its members, inside the caller's transaction.
+pub(crate) async fn write_group(tx: &mut sqlx::AnyConnection, g: &Group) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO org_groups (code, name, kind, mandate, end_date) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
+         mandate = excluded.mandate, end_date = excluded.end_date",
+    )
+    .bind(g.code.as_str())
+    .bind(g.name.as_str())
+    .bind(g.kind.as_str())
+    .bind(g.mandate.trim())
+    .bind(date_text(g.end_date))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM group_members WHERE group_code = $1")
+        .bind(g.code.as_str())
+        .execute(&mut *tx)
+        .await?;
+    for (i, m) in g.members.iter().enumerate() {
+        sqlx::query("INSERT INTO group_members (group_code, position, name, partner, role) VALUES ($1, $2, $3, $4, $5)")
+            .bind(g.code.as_str())
+            .bind(i as i64)
+            .bind(m.name.as_str())
+            .bind(m.partner.as_ref().map(|c| c.as_str()))
+            .bind(m.role.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
 }

@@ -811,34 +811,7 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let existed =
             count(&mut tx, "SELECT COUNT(*) FROM org_groups WHERE code = $1", g.code.as_str()).await? > 0;
-        sqlx::query(
-            "INSERT INTO org_groups (code, name, kind, mandate, end_date) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, \
-             mandate = excluded.mandate, end_date = excluded.end_date",
-        )
-        .bind(g.code.as_str())
-        .bind(g.name.as_str())
-        .bind(g.kind.as_str())
-        .bind(g.mandate.trim())
-        .bind(g.end_date.map(|d| d.to_string()))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("DELETE FROM group_members WHERE group_code = $1")
-            .bind(g.code.as_str())
-            .execute(&mut *tx)
-            .await?;
-        for (i, m) in g.members.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO group_members (group_code, position, name, partner, role) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(g.code.as_str())
-            .bind(i as i64)
-            .bind(m.name.as_str())
-            .bind(m.partner.as_ref().map(|c| c.as_str()))
-            .bind(m.role.as_deref().map(str::trim).filter(|r| !r.is_empty()))
-            .execute(&mut *tx)
-            .await?;
-        }
+        crate::org::write_group(&mut tx, g).await?;
         let end = g.end_date.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
         let detail = format!(
             "{} {} end {end}, {} members{}",
