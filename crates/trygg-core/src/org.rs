@@ -2,14 +2,49 @@
 
 use crate::{Code, Date, Invalid, Name};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
+
+/// Gives a fieldless enum its stable text form: `ALL`, `as_str`, `FromStr`
+/// (refusing anything else with an [`Invalid`](crate::Invalid) that lists the
+/// forms) and `Display`. Exported so that the other crates' enums of the same
+/// kind share it: `trygg_core::text_forms!(State { Open = "open", Done = "done" });`.
+#[macro_export]
+macro_rules! text_forms {
+    ($name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// Stable text form.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = $crate::Invalid;
+            fn from_str(s: &str) -> ::std::result::Result<Self, $crate::Invalid> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
+                    let all: ::std::vec::Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    $crate::Invalid::new(stringify!($name), s, format!("one of {}", all.join(", ")))
+                })
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
 
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name { $($(#[$vm])* $variant),+ }
+
+        $crate::text_forms!($name { $($variant = $text),+ });
 
         // Serialised by the same text as `as_str` (a derive would write `Per1000` as `per1000`).
         impl Serialize for $name {
@@ -23,34 +58,9 @@ macro_rules! text_enum {
                 String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
             }
         }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stable text form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Invalid;
-            fn from_str(s: &str) -> Result<Self, Invalid> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    Invalid::new(stringify!($name), s, format!("one of {}", all.join(", ")))
-                })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
     };
 }
+
 pub(crate) use text_enum;
 
 text_enum! {

@@ -2,11 +2,8 @@
 //! action plans, measures, indicators and tertial follow-up (the golden
 //! thread problem → cause → measure → indicator → result).
 
-use crate::Invalid;
 use crate::org::text_enum;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 text_enum! {
     /// What a problem's evidence in the situational picture is.

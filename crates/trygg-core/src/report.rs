@@ -1,10 +1,7 @@
 //! Rapid action: the workflow of an incident report and who can make one.
 
-use crate::Invalid;
 use crate::org::text_enum;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 text_enum! {
     /// Where a report is in its workflow. "Closed" is kept apart from

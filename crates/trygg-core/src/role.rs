@@ -1,10 +1,7 @@
 //! Roles: what a signed-in user (or the anonymous public) may do.
 
-use crate::Invalid;
 use crate::org::text_enum;
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 text_enum! {
     /// A user's role. Every route declares the roles that may use it.

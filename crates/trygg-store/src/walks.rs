@@ -17,8 +17,6 @@ use crate::{
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::fmt;
-use std::str::FromStr;
 use trygg_core::{Code, Date, Invalid, LatLon, Period, find_personal_data};
 
 /// The longest description, reason or note accepted, in characters.
@@ -58,37 +56,7 @@ pub enum FindingState {
     Declined,
 }
 
-macro_rules! text_forms {
-    ($name:ident { $($variant:ident = $text:literal),+ }) => {
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stable text form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Invalid;
-            fn from_str(s: &str) -> Result<Self, Invalid> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    Invalid::new(stringify!($name), s, format!("one of {}", all.join(", ")))
-                })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-text_forms!(ParticipantGroup {
+trygg_core::text_forms!(ParticipantGroup {
     Residents = "residents",
     Pupils = "pupils",
     Police = "police",
@@ -96,7 +64,7 @@ text_forms!(ParticipantGroup {
     DistrictAdministration = "district_administration",
     Other = "other"
 });
-text_forms!(FindingState { Open = "open", Done = "done", Declined = "declined" });
+trygg_core::text_forms!(FindingState { Open = "open", Done = "done", Declined = "declined" });
 
 /// Who took part from one organisation and group.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -18,8 +18,6 @@ use super::indicators::locked;
 use crate::{Result, Store, StoreError, audit, now_ms, parse};
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::fmt;
-use std::str::FromStr;
 use trygg_core::{Code, Date, Group, Invalid, MeasureStatus, PartnerKind, Period, find_personal_data};
 
 /// The longest free text accepted in a meeting, decision, agreement or group, in characters.
@@ -45,38 +43,8 @@ pub enum AgreementKind {
     CitizenPromise,
 }
 
-macro_rules! text_forms {
-    ($name:ident { $($variant:ident = $text:literal),+ }) => {
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// Stable text form.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = Invalid;
-            fn from_str(s: &str) -> Result<Self, Invalid> {
-                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| {
-                    let all: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
-                    Invalid::new(stringify!($name), s, format!("one of {}", all.join(", ")))
-                })
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-text_forms!(DecisionStatus { Open = "open", Done = "done", Cancelled = "cancelled" });
-text_forms!(AgreementKind { Collaboration = "collaboration", CitizenPromise = "citizen_promise" });
+trygg_core::text_forms!(DecisionStatus { Open = "open", Done = "done", Cancelled = "cancelled" });
+trygg_core::text_forms!(AgreementKind { Collaboration = "collaboration", CitizenPromise = "citizen_promise" });
 
 /// A meeting to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
